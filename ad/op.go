@@ -1,0 +1,133 @@
+package ad
+
+import "fmt"
+
+// An Op is a primitive differentiable operation. Ops are data: the library's
+// own operations (Add, MatVec, Softmax, ...) are Op values, and users define
+// new ones the same way, or with Op1, Op2 and Op3.
+//
+// Forward computes the result from the input values. Exactly one of Backward
+// and VJP gives the gradient:
+//
+//   - Backward is written with ad operations on Vars. It receives the
+//     gradient g of the result, the inputs and the result, and returns one
+//     gradient per input (nil for no contribution). Because it is built from
+//     ad ops it can itself be differentiated, which gives higher-order
+//     derivatives (see Gradients).
+//   - VJP works on plain values: it receives g, the input values and the
+//     result value and returns one gradient value per input (nil for none).
+//     It is the simplest way to write a custom op, but an op with only a VJP
+//     cannot be differentiated twice.
+//
+// If both are nil the op has no gradient (see NoGrad): it runs forward and
+// the backward pass fails only if a gradient actually reaches it.
+type Op struct {
+	Name     string
+	Forward  func(in []any) any
+	Backward func(g *Var, in []*Var, out *Var) []*Var
+	VJP      func(g any, in []any, out any) []any
+}
+
+// Apply runs op on the inputs and records it on the tape of the inputs. If
+// every input is a constant nothing is recorded and the result is a
+// constant. Apply panics if the inputs belong to different tapes.
+func Apply(op *Op, in ...*Var) *Var {
+	var t *Tape
+	for i, v := range in {
+		if v == nil {
+			panic(fmt.Sprintf("ad.%s: input %d is a nil *Var", op.Name, i))
+		}
+		if v.tape != nil {
+			if t != nil && t != v.tape {
+				panic(fmt.Sprintf("ad.%s: inputs come from different computations (tapes); Vars cannot be shared between two Grad calls", op.Name))
+			}
+			t = v.tape
+		}
+	}
+	vals := make([]any, len(in))
+	for i, v := range in {
+		vals[i] = v.val
+	}
+	out := op.Forward(vals)
+	if t == nil {
+		return &Var{val: out, id: -1}
+	}
+	return t.record(op, in, out)
+}
+
+// Op1 makes a one-input op from a function that returns the result and its
+// vector–Jacobian product: given the gradient g of the result, vjp returns
+// the gradient of the input (backprop's op1).
+func Op1(name string, f func(x any) (y any, vjp func(g any) any)) func(x *Var) *Var {
+	return func(x *Var) *Var {
+		var back func(g any) any
+		op := &Op{
+			Name: name,
+			Forward: func(in []any) any {
+				y, vjp := f(in[0])
+				back = vjp
+				return y
+			},
+			VJP: func(g any, _ []any, _ any) []any { return []any{back(g)} },
+		}
+		return Apply(op, x)
+	}
+}
+
+// Op2 makes a two-input op from a function returning the result and its
+// vector–Jacobian product (backprop's op2).
+func Op2(name string, f func(x, y any) (z any, vjp func(g any) (dx, dy any))) func(x, y *Var) *Var {
+	return func(x, y *Var) *Var {
+		var back func(g any) (any, any)
+		op := &Op{
+			Name: name,
+			Forward: func(in []any) any {
+				z, vjp := f(in[0], in[1])
+				back = vjp
+				return z
+			},
+			VJP: func(g any, _ []any, _ any) []any {
+				dx, dy := back(g)
+				return []any{dx, dy}
+			},
+		}
+		return Apply(op, x, y)
+	}
+}
+
+// Op3 makes a three-input op from a function returning the result and its
+// vector–Jacobian product (backprop's op3).
+func Op3(name string, f func(x, y, z any) (w any, vjp func(g any) (dx, dy, dz any))) func(x, y, z *Var) *Var {
+	return func(x, y, z *Var) *Var {
+		var back func(g any) (any, any, any)
+		op := &Op{
+			Name: name,
+			Forward: func(in []any) any {
+				w, vjp := f(in[0], in[1], in[2])
+				back = vjp
+				return w
+			},
+			VJP: func(g any, _ []any, _ any) []any {
+				dx, dy, dz := back(g)
+				return []any{dx, dy, dz}
+			},
+		}
+		return Apply(op, x, y, z)
+	}
+}
+
+// NoGrad makes a one-input op with no gradient (backprop's noGrad1). It runs
+// forward normally; the backward pass panics with a *NoGradError only if a
+// gradient reaches it.
+func NoGrad(name string, f func(x any) any) func(x *Var) *Var {
+	op := &Op{Name: name, Forward: func(in []any) any { return f(in[0]) }}
+	return func(x *Var) *Var { return Apply(op, x) }
+}
+
+// NoGradError is the panic value of a backward pass that reached an op
+// without a gradient.
+type NoGradError struct{ Op string }
+
+func (e *NoGradError) Error() string {
+	return fmt.Sprintf("ad: op %s has no gradient, but the result depends on it through a differentiable path", e.Op)
+}

@@ -1,0 +1,208 @@
+package ad
+
+import (
+	"fmt"
+	"reflect"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Running a function. Every running function takes the function to
+// differentiate, its input values, and (for gradients) pointers into which
+// the gradients are written: a pointer to a value of the input's type (the
+// gradient has the same type and shape as the input), or a *any. A nil
+// pointer skips that gradient. Gradients are written in place: matrices and
+// vectors already held by the destination are reused when their shapes
+// match, so a training loop allocates no new gradient storage. This form
+// works the same in compiled Go and in notebook cells, where a struct type
+// declared in a cell cannot be returned through an interface.
+
+// Eval runs f at x and returns its value, without recording anything
+// (backprop's evalBP): ops on constants record no tape, so evaluation costs
+// the same as plain gonum code.
+func Eval(f func(x *Var) *Var, x any) any {
+	return f(Const(x)).val
+}
+
+// EvalN runs f at xs and returns its value, without recording anything.
+func EvalN(f func(xs []*Var) *Var, xs []any) any {
+	in := make([]*Var, len(xs))
+	for i, x := range xs {
+		in[i] = Const(x)
+	}
+	return f(in).val
+}
+
+// Grad runs f at x, writes ∂f/∂x into dx and returns f(x) (backprop's
+// backprop and gradBP). dx must be a pointer to a value of x's type, or a
+// *any, or nil. The output is seeded with one: for a scalar output dx is
+// the gradient; for a vector or matrix output it is the gradient of the sum
+// of its elements.
+func Grad(f func(x *Var) *Var, x any, dx any) any {
+	return GradWith(f, x, nil, dx)
+}
+
+// GradWith is Grad with an explicit seed: the gradient of the output,
+// giving the vector–Jacobian product seedᵀ·J (backprop's backpropWith). A
+// nil seed means one.
+func GradWith(f func(x *Var) *Var, x any, seed any, dx any) any {
+	return gradN("GradWith", func(xs []*Var) *Var { return f(xs[0]) }, []any{x}, seed, []any{dx})
+}
+
+// Grad2 runs f at (x, y), writes the gradients into dx and dy and returns
+// f(x, y) (backprop's backprop2). The inputs may have different types.
+func Grad2(f func(x, y *Var) *Var, x, y any, dx, dy any) any {
+	return gradN("Grad2", func(xs []*Var) *Var { return f(xs[0], xs[1]) }, []any{x, y}, nil, []any{dx, dy})
+}
+
+// GradN runs f at any number of inputs of any types, writes the gradient of
+// each into the pointer at the same position of dxs and returns the value
+// (backprop's backpropN). dxs may be shorter than xs or hold nils.
+func GradN(f func(xs []*Var) *Var, xs []any, dxs []any) any {
+	return gradN("GradN", f, xs, nil, dxs)
+}
+
+func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
+	if len(dxs) > len(xs) {
+		panic(fmt.Sprintf("ad.%s: %d gradient destinations for %d inputs", name, len(dxs), len(xs)))
+	}
+	for i, d := range dxs {
+		checkDest(name, i, d, xs[i])
+	}
+	t := NewTape()
+	in := make([]*Var, len(xs))
+	for i, x := range xs {
+		in[i] = t.Input(x)
+	}
+	y := f(in)
+	t.backward(y, seed, false)
+	for i, d := range dxs {
+		if d != nil {
+			store(d, t.grads[in[i].id], xs[i])
+		}
+	}
+	return y.val
+}
+
+// checkDest panics unless d is nil, a *any, or a pointer to x's type.
+func checkDest(name string, i int, d any, x any) {
+	if d == nil {
+		return
+	}
+	dv := reflect.ValueOf(d)
+	if dv.Kind() != reflect.Pointer || dv.IsNil() {
+		panic(fmt.Sprintf("ad.%s: gradient destination %d must be a non-nil pointer, got %T", name, i, d))
+	}
+	et := dv.Type().Elem()
+	if et.Kind() == reflect.Interface {
+		return
+	}
+	if xt := reflect.TypeOf(x); xt != et && !(xt != nil && xt.ConvertibleTo(et) && xt.Kind() == et.Kind()) {
+		panic(fmt.Sprintf("ad.%s: gradient destination %d is %T but input %d is %T; pass a pointer to a %T", name, i, d, i, x, x))
+	}
+}
+
+// store writes the gradient g of an input with value x into *d, reusing the
+// destination's vectors and matrices where shapes match.
+func store(d any, g any, x any) {
+	dv := reflect.ValueOf(d).Elem()
+	full := materialize(g, x)
+	if dv.Kind() == reflect.Interface {
+		dv.Set(reflect.ValueOf(clone(full)))
+		return
+	}
+	storeValue(dv, reflect.ValueOf(full))
+}
+
+func storeValue(dst, src reflect.Value) {
+	if !src.IsValid() {
+		dst.Set(reflect.Zero(dst.Type()))
+		return
+	}
+	switch s := src.Interface().(type) {
+	case *mat.VecDense:
+		if d, ok := dst.Interface().(*mat.VecDense); ok && d != nil && s != nil && d.Len() == s.Len() && d != s {
+			d.CopyVec(s)
+			return
+		}
+		dst.Set(reflect.ValueOf(clone(s)))
+		return
+	case *mat.Dense:
+		if d, ok := dst.Interface().(*mat.Dense); ok && d != nil && s != nil && d != s {
+			r1, c1 := d.Dims()
+			r2, c2 := s.Dims()
+			if r1 == r2 && c1 == c2 {
+				d.Copy(s)
+				return
+			}
+		}
+		dst.Set(reflect.ValueOf(clone(s)))
+		return
+	}
+	switch src.Kind() {
+	case reflect.Struct:
+		if dst.Kind() == reflect.Struct && dst.NumField() == src.NumField() {
+			for i := 0; i < src.NumField(); i++ {
+				if dst.Field(i).CanSet() {
+					storeValue(dst.Field(i), src.Field(i))
+				}
+			}
+			return
+		}
+	case reflect.Pointer:
+		if !src.IsNil() && src.Elem().Kind() == reflect.Struct {
+			if dst.IsNil() {
+				dst.Set(reflect.New(dst.Type().Elem()))
+			}
+			storeValue(dst.Elem(), src.Elem())
+			return
+		}
+	case reflect.Slice:
+		if dst.Kind() == reflect.Slice {
+			if dst.Len() != src.Len() {
+				dst.Set(reflect.MakeSlice(dst.Type(), src.Len(), src.Len()))
+			}
+			for i := 0; i < src.Len(); i++ {
+				storeValue(dst.Index(i), src.Index(i))
+			}
+			return
+		}
+	case reflect.Map:
+		if dst.Kind() == reflect.Map {
+			if dst.IsNil() {
+				dst.Set(reflect.MakeMapWithSize(dst.Type(), src.Len()))
+			}
+			it := src.MapRange()
+			for it.Next() {
+				e := reflect.New(dst.Type().Elem()).Elem()
+				if old := dst.MapIndex(it.Key()); old.IsValid() {
+					e.Set(old)
+				}
+				storeValue(e, it.Value())
+				dst.SetMapIndex(it.Key(), e)
+			}
+			return
+		}
+	}
+	setValue(dst, src.Interface())
+}
+
+// clone returns a deep copy of the vectors and matrices in x, so that a
+// gradient handed to the user shares no storage with another.
+func clone(x any) any {
+	switch x := x.(type) {
+	case *mat.VecDense:
+		if x == nil {
+			return x
+		}
+		v := mat.NewVecDense(x.Len(), nil)
+		v.CopyVec(x)
+		return v
+	case *mat.Dense:
+		if x == nil {
+			return x
+		}
+		return mat.DenseCopyOf(x)
+	}
+	return x
+}

@@ -1,0 +1,211 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+)
+
+// Tape records the steps of one differentiable computation (a Wengert list):
+// one node per op applied to non-constant inputs, in the order they ran.
+// The running functions (Grad, GradN, Record, ...) create a tape, call the
+// user's function on input Vars recorded on it, and walk it backwards once
+// to accumulate gradients.
+//
+// A Tape is not safe for concurrent use; concurrent gradients use one tape
+// per goroutine.
+type Tape struct {
+	nodes    []node
+	output   int   // node ID of the output after a backward pass, -1 before
+	grads    []any // gradient of each node after a backward pass
+	creating bool  // recording the backward pass itself (Gradients)
+}
+
+type node struct {
+	op     *Op // nil for an input
+	name   string
+	inputs []*Var
+	val    any
+}
+
+// NewTape returns an empty tape. Most users never need one: Grad and its
+// relatives create their own.
+func NewTape() *Tape { return &Tape{output: -1} }
+
+// Input records x as an input of the computation and returns its Var.
+func (t *Tape) Input(x any) *Var {
+	t.nodes = append(t.nodes, node{name: "input", val: x})
+	return &Var{val: x, tape: t, id: len(t.nodes) - 1}
+}
+
+func (t *Tape) record(op *Op, in []*Var, out any) *Var {
+	ins := make([]*Var, len(in))
+	copy(ins, in)
+	t.nodes = append(t.nodes, node{op: op, name: op.Name, inputs: ins, val: out})
+	return &Var{val: out, tape: t, id: len(t.nodes) - 1}
+}
+
+// Len returns the number of nodes recorded.
+func (t *Tape) Len() int { return len(t.nodes) }
+
+// Node describes one recorded step of a computation, for inspection and
+// drawing. Op is "input" for an input of the computation. Inputs holds the
+// IDs of the nodes it reads (constants are omitted). Grad is the gradient of
+// the output with respect to the node's value after a backward pass, or nil
+// if no gradient reached it.
+type Node struct {
+	ID     int
+	Op     string
+	Inputs []int
+	Value  any
+	Grad   any
+	Shape  string
+}
+
+// Nodes returns a description of every recorded node, in recording order.
+func (t *Tape) Nodes() []Node {
+	ns := make([]Node, len(t.nodes))
+	for i, n := range t.nodes {
+		var ins []int
+		for _, v := range n.inputs {
+			if v.tape == t {
+				ins = append(ins, v.id)
+			}
+		}
+		var g any
+		if i < len(t.grads) && t.grads[i] != nil {
+			g = materialize(t.grads[i], n.val)
+		}
+		ns[i] = Node{ID: i, Op: n.name, Inputs: ins, Value: n.val, Grad: g, Shape: describe(n.val)}
+	}
+	return ns
+}
+
+// Output returns the ID of the node the last backward pass started from, or
+// -1 if there was none (or the output was a constant).
+func (t *Tape) Output() int { return t.output }
+
+// Record runs f on inputs made from xs, runs the backward pass from its
+// result and returns the tape, ready to be inspected with Nodes (the display
+// package draws it).
+func Record(f func(xs []*Var) *Var, xs ...any) *Tape {
+	t := NewTape()
+	in := make([]*Var, len(xs))
+	for i, x := range xs {
+		in[i] = t.Input(x)
+	}
+	y := f(in)
+	t.backward(y, nil, true)
+	return t
+}
+
+// ErrInterrupted is the panic value (wrapped in an *InterruptError) of long
+// computations stopped through the context installed by SetContext.
+var ErrInterrupted = errors.New("ad: interrupted")
+
+var cancelCtx atomic.Pointer[context.Context]
+
+// SetContext installs ctx as the cancellation hook of long computations in
+// this package (backward passes, optimizer loops, Hessians, parallel
+// gradients): once ctx is done they stop by panicking with ErrInterrupted.
+// The notebook kernel installs a fresh context for every cell so that the
+// Interrupt button stops compiled work too. SetContext(nil) removes the hook.
+func SetContext(ctx context.Context) {
+	if ctx == nil {
+		cancelCtx.Store(nil)
+		return
+	}
+	cancelCtx.Store(&ctx)
+}
+
+// Interrupted reports whether the context installed by SetContext is done.
+func Interrupted() bool {
+	p := cancelCtx.Load()
+	return p != nil && (*p).Err() != nil
+}
+
+// CheckInterrupt panics with ErrInterrupted if the context installed by
+// SetContext is done. Long loops in compiled code built on ad call it
+// periodically.
+func CheckInterrupt() {
+	if Interrupted() {
+		panic(ErrInterrupted)
+	}
+}
+
+// backward runs the reverse pass from y with the given seed (nil means
+// one(y)), leaving the gradient of every input node in t.grads, and of every
+// node if keep is true.
+func (t *Tape) backward(y *Var, seed any, keep bool) {
+	t.grads = make([]any, len(t.nodes))
+	t.output = -1
+	if y == nil {
+		panic("ad: the function returned a nil *Var")
+	}
+	if y.tape != t {
+		if y.tape != nil {
+			panic("ad: the function returned a Var from another computation")
+		}
+		return // constant output: every gradient is zero
+	}
+	t.output = y.id
+	if seed == nil {
+		seed = one(y.val)
+	} else {
+		checkSameShape("seed", seed, y.val)
+	}
+	owned := make([]bool, len(t.nodes))
+	t.grads[y.id] = seed
+	for i := y.id; i >= 0; i-- {
+		if i&63 == 0 {
+			CheckInterrupt()
+		}
+		g := t.grads[i]
+		n := &t.nodes[i]
+		if g == nil || n.op == nil {
+			continue
+		}
+		ins := n.inputs
+		var gin []any
+		switch {
+		case n.op.VJP != nil:
+			vals := make([]any, len(ins))
+			for k, v := range ins {
+				vals[k] = v.val
+			}
+			gin = n.op.VJP(materialize(g, n.val), vals, n.val)
+		case n.op.Backward != nil:
+			cin := make([]*Var, len(ins))
+			for k, v := range ins {
+				cin[k] = &Var{val: v.val, id: -1}
+			}
+			gv := n.op.Backward(&Var{val: materialize(g, n.val), id: -1}, cin, &Var{val: n.val, id: -1})
+			gin = make([]any, len(gv))
+			for k, v := range gv {
+				if v != nil {
+					gin[k] = v.val
+				}
+			}
+		default:
+			panic(&NoGradError{Op: n.name})
+		}
+		if len(gin) != len(ins) {
+			panic(fmt.Sprintf("ad: op %s returned %d gradients for %d inputs", n.name, len(gin), len(ins)))
+		}
+		for k, v := range ins {
+			if v.tape != t || gin[k] == nil {
+				continue
+			}
+			j := v.id
+			if t.grads[j] == nil {
+				t.grads[j] = gin[k]
+				continue
+			}
+			t.grads[j], owned[j] = accumulate(t.grads[j], owned[j], gin[k], t.nodes[j].val)
+		}
+		if !keep && i != y.id {
+			t.grads[i] = nil // free memory of intermediate gradients no longer needed
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package kernel
+
+import "context"
+
+// Evaluator runs code on behalf of the kernel. The kernel package speaks the
+// Jupyter protocol and knows nothing about the language being evaluated; the
+// interp package implements Evaluator for Go cells.
+//
+// The kernel calls Execute, Complete, Inspect and IsComplete from a single
+// dispatcher goroutine, one request at a time. Interrupts arrive by
+// cancelling the context passed to Execute (from another goroutine).
+type Evaluator interface {
+	// Execute runs one cell. Everything the cell prints or displays while it
+	// runs is delivered to out as it happens, in order. The returned result
+	// holds the value of the cell's final expression (nil Data if none), any
+	// pager payloads and the evaluated user expressions. A cell that fails
+	// (compile error, panic, interrupt, crash) returns a non-nil *ExecError.
+	Execute(ctx context.Context, req ExecuteRequest, out Output) (ExecuteResult, *ExecError)
+
+	// Complete returns completions for code with the cursor at cursorPos,
+	// counted in Unicode code points.
+	Complete(code string, cursorPos int) Completion
+
+	// Inspect returns documentation for the name at cursorPos (code
+	// points). detailLevel is 0 or 1. Found is false if nothing is known.
+	Inspect(code string, cursorPos int, detailLevel int) Inspection
+
+	// IsComplete reports whether code is ready to run: status is one of
+	// "complete", "incomplete", "invalid" or "unknown"; indent is the
+	// suggested indentation of the next line when incomplete.
+	IsComplete(code string) (status, indent string)
+
+	// Restart discards all state, as if the evaluator were new.
+	Restart() error
+
+	// Close releases the evaluator's resources.
+	Close() error
+}
+
+// ExecuteRequest is the part of an execute_request an evaluator needs.
+type ExecuteRequest struct {
+	Code            string
+	Silent          bool
+	StoreHistory    bool
+	AllowStdin      bool
+	UserExpressions map[string]string
+	ExecutionCount  int // the count this execution is shown with
+}
+
+// ExecuteResult is what a successful execution produced.
+type ExecuteResult struct {
+	// Data is the MIME bundle of the final expression's value (always with
+	// "text/plain" when non-nil); nil when the cell ends in a statement.
+	Data     map[string]any
+	Metadata map[string]any
+	// Payload holds execute_reply payloads, e.g. {"source": "page", ...}.
+	Payload []map[string]any
+	// UserExpressions maps each requested name to a result bundle
+	// ({"status":"ok","data":...,"metadata":...}) or an error dict.
+	UserExpressions map[string]any
+}
+
+// ExecError describes a failed execution, as sent in an error message.
+type ExecError struct {
+	Name      string   // ename, e.g. "CompileError", "Panic", "Interrupted"
+	Value     string   // evalue, a one-line description
+	Traceback []string // lines shown to the user (may contain ANSI colours)
+}
+
+// Error implements the error interface.
+func (e *ExecError) Error() string { return e.Name + ": " + e.Value }
+
+// Output receives what a running cell produces. Implementations are safe for
+// concurrent use.
+type Output interface {
+	// Stream sends text to "stdout" or "stderr".
+	Stream(name, text string)
+	// Display publishes a display_data message, or an update_display_data
+	// message when d.Update is true (d.DisplayID must then be set).
+	Display(d DisplayData)
+	// ClearOutput publishes clear_output.
+	ClearOutput(wait bool)
+	// Input asks the front end for a line of input through the stdin
+	// channel. It fails with a clear error when the request did not allow
+	// stdin.
+	Input(prompt string, password bool) (string, error)
+}
+
+// DisplayData is a rich output bundle.
+type DisplayData struct {
+	Data      map[string]any
+	Metadata  map[string]any
+	DisplayID string // transient display_id; empty for none
+	Update    bool   // send update_display_data instead of display_data
+}
+
+// Completion is the answer to a complete_request. Cursor positions are in
+// Unicode code points.
+type Completion struct {
+	Matches     []string
+	CursorStart int
+	CursorEnd   int
+	Metadata    map[string]any
+}
+
+// Inspection is the answer to an inspect_request.
+type Inspection struct {
+	Found    bool
+	Data     map[string]any
+	Metadata map[string]any
+}
