@@ -33,7 +33,8 @@ func (r CheckResult) String() string {
 // and PyTorch's gradcheck. f must return a scalar. Every float64 component
 // of every input is perturbed (float64 values, vectors, matrices, and the
 // fields, elements and entries of structs, slices and maps); the inputs
-// themselves are not modified.
+// themselves are not modified. f is evaluated on recorded inputs, so it may
+// itself compute derivatives with Gradients (checking second derivatives).
 func CheckGrad(f func(xs []*Var) *Var, xs []any, h float64) CheckResult {
 	if h == 0 {
 		h = 1e-6
@@ -47,7 +48,16 @@ func CheckGrad(f func(xs []*Var) *Var, xs []any, h float64) CheckResult {
 	if _, ok := y.(float64); !ok {
 		panic(fmt.Sprintf("ad.CheckGrad: f must return a scalar, got %s", describe(y)))
 	}
-	eval := func(in []any) float64 { return EvalN(f, in).(float64) }
+	// The function is evaluated on recorded inputs (not with EvalN) so that
+	// functions computing derivatives with Gradients are checked correctly.
+	eval := func(in []any) float64 {
+		t := NewTape()
+		vs := make([]*Var, len(in))
+		for i, x := range in {
+			vs[i] = t.Input(x)
+		}
+		return f(vs).val.(float64)
+	}
 	var res CheckResult
 	for i := range xs {
 		work := make([]any, len(xs))

@@ -77,3 +77,44 @@ func TestCheckGradStruct(t *testing.T) {
 		t.Fatal("CheckGrad modified its input")
 	}
 }
+
+func TestValueAlgebra(t *testing.T) {
+	// Slices of different lengths are zero-padded; maps are united.
+	s := add([]float64{1, 2}, []float64{10, 20, 30}).([]float64)
+	if len(s) != 3 || s[0] != 11 || s[1] != 22 || s[2] != 30 {
+		t.Fatalf("slice add %v", s)
+	}
+	m := add(map[string]float64{"a": 1, "b": 2}, map[string]float64{"b": 3, "c": 4}).(map[string]float64)
+	if len(m) != 3 || m["a"] != 1 || m["b"] != 5 || m["c"] != 4 {
+		t.Fatalf("map add %v", m)
+	}
+	// Nested structs: non-differentiable fields stay zero.
+	type in struct {
+		V    *mat.VecDense
+		Name string
+	}
+	type out struct {
+		In  in
+		P   *in
+		F   float64
+		N   int
+		Arr [2]float64
+	}
+	x := out{In: in{mat.NewVecDense(2, []float64{1, 2}), "a"}, P: &in{mat.NewVecDense(1, []float64{3}), "b"}, F: 4, N: 5, Arr: [2]float64{6, 7}}
+	o := one(x).(out)
+	if o.In.V.AtVec(1) != 1 || o.P.V.AtVec(0) != 1 || o.F != 1 || o.N != 0 || o.In.Name != "" || o.Arr[1] != 1 || o.P == x.P {
+		t.Fatalf("one %+v", o)
+	}
+	z := zero(x).(out)
+	sum := add(add(o, z), o).(out)
+	if sum.In.V.AtVec(0) != 2 || sum.P.V.AtVec(0) != 2 || sum.F != 2 || sum.Arr[0] != 2 {
+		t.Fatalf("add %+v", sum)
+	}
+	// The inputs are untouched.
+	if x.In.V.AtVec(0) != 1 || o.In.V.AtVec(0) != 1 {
+		t.Fatal("add modified its arguments")
+	}
+	if msg := panics(func() { add(mat.NewVecDense(2, nil), mat.NewVecDense(3, nil)) }); msg != "ad.add: shapes differ: vector(2) and vector(3)" {
+		t.Fatalf("%q", msg)
+	}
+}

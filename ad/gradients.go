@@ -16,7 +16,9 @@ import "fmt"
 // Every op on the path must have a Backward (all of the library's ops on
 // scalars, vectors and matrices do); an op with only a VJP makes Gradients
 // panic with a message naming it. A gradient with respect to an input that
-// does not influence y is a constant zero.
+// does not influence y is a constant zero. Gradients needs a recording
+// run: inside Eval or EvalN (where nothing is recorded) every gradient it
+// returns is zero; use it inside Grad, GradN, Record or CheckGrad.
 func Gradients(y *Var, xs ...*Var) []*Var {
 	out := make([]*Var, len(xs))
 	t := y.tape

@@ -11,17 +11,27 @@ import "fmt"
 //
 //   - Backward is written with ad operations on Vars. It receives the
 //     gradient g of the result, the inputs and the result, and returns one
-//     gradient per input (nil for no contribution). Because it is built from
-//     ad ops it can itself be differentiated, which gives higher-order
-//     derivatives (see Gradients).
+//     gradient per input (nil for no contribution; it may skip inputs for
+//     which in[k].NeedsGrad() is false). Because it is built from ad ops it
+//     can itself be differentiated, which gives higher-order derivatives
+//     (see Gradients).
 //   - VJP works on plain values: it receives g, the input values and the
 //     result value and returns one gradient value per input (nil for none).
 //     It is the simplest way to write a custom op, but an op with only a VJP
 //     cannot be differentiated twice.
 //
-// If both are nil the op has no gradient (see NoGrad): it runs forward and
-// the backward pass fails only if a gradient actually reaches it.
+// An op may give both: the backward pass then uses VJP (typically a fast,
+// fused or sparse version) and Gradients uses Backward. If both are nil the
+// op has no gradient (see NoGrad): it runs forward and the backward pass
+// fails only if a gradient actually reaches it.
+//
+// Forward, Backward and VJP must not modify their arguments (values are
+// shared between the tape, the user and other gradients); they return new
+// values, or an argument unchanged. They must not keep the argument slices
+// (in) after returning; keeping the values in them is fine.
 type Op struct {
+	fieldIndex int // 1 + the struct field a Field op reads; 0 for other ops
+
 	Name     string
 	Forward  func(in []any) any
 	Backward func(g *Var, in []*Var, out *Var) []*Var
@@ -44,6 +54,24 @@ func Apply(op *Op, in ...*Var) *Var {
 			t = v.tape
 		}
 	}
+	if len(in) <= 2 {
+		// Ops of one or two inputs: the argument list, the result Var and
+		// (when recorded) the node's input list in one allocation.
+		a := &applied{}
+		vals := a.vals[:len(in):len(in)]
+		for i, v := range in {
+			vals[i] = v.val
+		}
+		out := op.Forward(vals)
+		a.vals = [2]any{} // do not keep the inputs' values alive
+		if t == nil {
+			a.v = Var{val: out, id: -1}
+			return &a.v
+		}
+		ins := a.ins[:len(in):len(in)]
+		copy(ins, in)
+		return t.recordInto(&a.v, op, ins, out)
+	}
 	vals := make([]any, len(in))
 	for i, v := range in {
 		vals[i] = v.val
@@ -52,7 +80,16 @@ func Apply(op *Op, in ...*Var) *Var {
 	if t == nil {
 		return &Var{val: out, id: -1}
 	}
-	return t.record(op, in, out)
+	ins := make([]*Var, len(in))
+	copy(ins, in)
+	return t.recordInto(&Var{}, op, ins, out)
+}
+
+// applied holds what Apply allocates for an op of at most two inputs.
+type applied struct {
+	v    Var
+	vals [2]any
+	ins  [2]*Var
 }
 
 // Op1 makes a one-input op from a function that returns the result and its
@@ -128,6 +165,7 @@ func NoGrad(name string, f func(x any) any) func(x *Var) *Var {
 // without a gradient.
 type NoGradError struct{ Op string }
 
+// Error names the op without a gradient.
 func (e *NoGradError) Error() string {
 	return fmt.Sprintf("ad: op %s has no gradient, but the result depends on it through a differentiable path", e.Op)
 }

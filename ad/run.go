@@ -62,6 +62,13 @@ func GradN(f func(xs []*Var) *Var, xs []any, dxs []any) any {
 	return gradN("GradN", f, xs, nil, dxs)
 }
 
+// GradNWith is GradN with an explicit seed, the gradient of the output
+// (backprop's backpropWithN): it writes the vector–Jacobian products
+// seedᵀ·∂f/∂xᵢ. A nil seed means one. The seed must have the output's shape.
+func GradNWith(f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
+	return gradN("GradNWith", f, xs, seed, dxs)
+}
+
 func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
 	if len(dxs) > len(xs) {
 		panic(fmt.Sprintf("ad.%s: %d gradient destinations for %d inputs", name, len(dxs), len(xs)))
@@ -75,6 +82,7 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 		in[i] = t.Input(x)
 	}
 	y := f(in)
+	t.planInto(in, xs, dxs)
 	t.backward(y, seed, false)
 	for i, d := range dxs {
 		if d != nil {
@@ -98,7 +106,7 @@ func checkDest(name string, i int, d any, x any) {
 		return
 	}
 	if xt := reflect.TypeOf(x); xt != et && !(xt != nil && xt.ConvertibleTo(et) && xt.Kind() == et.Kind()) {
-		panic(fmt.Sprintf("ad.%s: gradient destination %d is %T but input %d is %T; pass a pointer to a %T", name, i, d, i, x, x))
+		panic(fmt.Sprintf("ad.%s: gradient destination %d is %T but input %d is %T; pass a *%T (or a *any)", name, i, d, i, x, x))
 	}
 }
 
@@ -106,12 +114,118 @@ func checkDest(name string, i int, d any, x any) {
 // destination's vectors and matrices where shapes match.
 func store(d any, g any, x any) {
 	dv := reflect.ValueOf(d).Elem()
-	full := materialize(g, x)
 	if dv.Kind() == reflect.Interface {
-		dv.Set(reflect.ValueOf(clone(full)))
+		dv.Set(reflect.ValueOf(clone(materialize(g, x))))
 		return
 	}
-	storeValue(dv, reflect.ValueOf(full))
+	storeGrad(dv, g, x)
+}
+
+// storeGrad writes the gradient g (nil for zero, a sparse part or acc, or a
+// full value) of a value x into dst without building zero values: parts of
+// the destination that received no gradient are zeroed in place.
+func storeGrad(dst reflect.Value, g any, x any) {
+	var ac *acc
+	switch gg := g.(type) {
+	case *acc:
+		ac = gg
+	case part:
+		if _, isVec := x.(*mat.VecDense); isVec {
+			storeValue(dst, reflect.ValueOf(materialize(gg, x)))
+			return
+		}
+		ac = toAcc(gg, x)
+	case nil:
+	default:
+		storeValue(dst, reflect.ValueOf(gg))
+		return
+	}
+	get := func(k any) any {
+		if ac == nil {
+			return nil
+		}
+		return ac.parts[k]
+	}
+	switch xv := x.(type) {
+	case nil:
+		return
+	case *mat.VecDense:
+		if d, ok := dst.Interface().(*mat.VecDense); ok && d != nil && xv != nil && d.Len() == xv.Len() {
+			d.Zero()
+			return
+		}
+		storeValue(dst, reflect.ValueOf(zero(x)))
+		return
+	case *mat.Dense:
+		if d, ok := dst.Interface().(*mat.Dense); ok && d != nil && xv != nil && !d.IsEmpty() {
+			r1, c1 := d.Dims()
+			r2, c2 := xv.Dims()
+			if r1 == r2 && c1 == c2 {
+				d.Zero()
+				return
+			}
+		}
+		storeValue(dst, reflect.ValueOf(zero(x)))
+		return
+	case Backprop:
+		storeValue(dst, reflect.ValueOf(materialize(g, x)))
+		return
+	}
+	rv := reflect.ValueOf(x)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct && dst.Kind() == reflect.Pointer {
+		if dst.IsNil() {
+			dst.Set(reflect.New(dst.Type().Elem()))
+		}
+		dst, rv = dst.Elem(), rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.Float64, reflect.Float32:
+		if ac == nil && (dst.Kind() == reflect.Float64 || dst.Kind() == reflect.Float32) {
+			dst.SetFloat(0)
+			return
+		}
+	case reflect.Struct:
+		if dst.Kind() == reflect.Struct && dst.NumField() == rv.NumField() && allSettable(dst) {
+			for i := 0; i < rv.NumField(); i++ {
+				if dst.Field(i).CanSet() && rv.Field(i).CanInterface() {
+					storeGrad(dst.Field(i), get(i), rv.Field(i).Interface())
+				}
+			}
+			return
+		}
+	case reflect.Slice:
+		if dst.Kind() == reflect.Slice {
+			if dst.Len() != rv.Len() || dst.IsNil() != rv.IsNil() {
+				if rv.IsNil() {
+					dst.Set(reflect.Zero(dst.Type()))
+					return
+				}
+				dst.Set(reflect.MakeSlice(dst.Type(), rv.Len(), rv.Len()))
+			}
+			for i := 0; i < rv.Len(); i++ {
+				storeGrad(dst.Index(i), get(i), rv.Index(i).Interface())
+			}
+			return
+		}
+	case reflect.Map:
+		if dst.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String {
+			if dst.IsNil() {
+				dst.Set(reflect.MakeMapWithSize(dst.Type(), rv.Len()))
+			}
+			it := rv.MapRange()
+			for it.Next() {
+				k := it.Key().Convert(dst.Type().Key())
+				e := reflect.New(dst.Type().Elem()).Elem()
+				if old := dst.MapIndex(k); old.IsValid() {
+					e.Set(old)
+				}
+				storeGrad(e, get(it.Key().String()), it.Value().Interface())
+				dst.SetMapIndex(k, e)
+			}
+			return
+		}
+	}
+	storeValue(dst, reflect.ValueOf(materialize(g, x)))
 }
 
 func storeValue(dst, src reflect.Value) {
@@ -128,6 +242,9 @@ func storeValue(dst, src reflect.Value) {
 		dst.Set(reflect.ValueOf(clone(s)))
 		return
 	case *mat.Dense:
+		if d, ok := dst.Interface().(*mat.Dense); ok && d == s && d != nil {
+			return // the backward pass wrote the gradient into the destination
+		}
 		if d, ok := dst.Interface().(*mat.Dense); ok && d != nil && s != nil && d != s {
 			r1, c1 := d.Dims()
 			r2, c2 := s.Dims()
@@ -139,9 +256,13 @@ func storeValue(dst, src reflect.Value) {
 		dst.Set(reflect.ValueOf(clone(s)))
 		return
 	}
+	if src.Type().Implements(backpropType) {
+		setValue(dst, src.Interface())
+		return
+	}
 	switch src.Kind() {
 	case reflect.Struct:
-		if dst.Kind() == reflect.Struct && dst.NumField() == src.NumField() {
+		if dst.Kind() == reflect.Struct && dst.NumField() == src.NumField() && allSettable(dst) {
 			for i := 0; i < src.NumField(); i++ {
 				if dst.Field(i).CanSet() {
 					storeValue(dst.Field(i), src.Field(i))
@@ -205,4 +326,16 @@ func clone(x any) any {
 		return mat.DenseCopyOf(x)
 	}
 	return x
+}
+
+// allSettable reports whether every field of the struct value v can be set
+// (false for compiled structs with unexported fields, which are then
+// replaced as a whole).
+func allSettable(v reflect.Value) bool {
+	for i := 0; i < v.NumField(); i++ {
+		if !v.Field(i).CanSet() {
+			return false
+		}
+	}
+	return true
 }

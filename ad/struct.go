@@ -3,6 +3,7 @@ package ad
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 )
 
@@ -32,12 +33,19 @@ func lookupField(op string, rv reflect.Value, name string) int {
 		return i.(int)
 	}
 	f, ok := rv.Type().FieldByName(name)
-	if !ok || len(f.Index) != 1 {
+	if ok && len(f.Index) > 1 {
+		outer := rv.Type().Field(f.Index[0]).Name
+		panic(fmt.Sprintf("ad.%s: field %q of %s is promoted from the embedded field %s; use ad.Field(ad.Field(s, %q), %q)", op, name, typeName(rv.Type()), outer, outer, name))
+	}
+	if !ok {
 		// Notebook cells rename unexported fields with an X prefix.
 		f, ok = rv.Type().FieldByName("X" + name)
 	}
 	if !ok || len(f.Index) != 1 {
-		panic(fmt.Sprintf("ad.%s: %s has no field %q", op, typeName(rv.Type()), name))
+		panic(fmt.Sprintf("ad.%s: %s has no field %q (fields: %s)", op, typeName(rv.Type()), name, fieldNames(rv.Type())))
+	}
+	if !f.IsExported() {
+		panic(fmt.Sprintf("ad.%s: field %q of %s is unexported; ad can only read and write exported fields", op, name, typeName(rv.Type())))
 	}
 	fieldIndex.Store(k, f.Index[0])
 	return f.Index[0]
@@ -46,18 +54,34 @@ func lookupField(op string, rv reflect.Value, name string) int {
 // Field returns the named field of the struct held by s (or by the pointer
 // to a struct it holds), like backprop's ^^. (viewVar). Its gradient is
 // added sparsely into s's gradient, so reading m of n fields costs O(m).
-// Field panics if s does not hold a struct with that field.
+// Field panics if s does not hold a struct with that field, or the field is
+// unexported (a struct declared in a notebook cell may use unexported
+// fields: the interpreter exports them).
 func Field(s *Var, name string) *Var {
-	rv := structValue("Field", s.val)
-	i := lookupField("Field", rv, name)
-	op := &Op{
-		Name: "Field " + name,
-		Forward: func(in []any) any {
-			return structValue("Field", in[0]).Field(i).Interface()
-		},
-		VJP: func(g any, _ []any, _ any) []any {
-			return []any{part{index: i, g: g}}
-		},
+	if s == nil {
+		panic("ad.Field: nil *Var")
 	}
+	k := fieldKey{reflect.TypeOf(s.val), name}
+	if op, ok := fieldOps.Load(k); ok {
+		return Apply(op.(*Op), s)
+	}
+	l := fieldLoc("Field", s.val, name)
+	op := getOp("Field "+name, l)
+	op.fieldIndex = l.index + 1 // lets planInto find the field's gradient destination
+	fieldOps.Store(k, op)
 	return Apply(op, s)
+}
+
+// fieldOps caches the op of Field per struct type and field name: the op
+// depends only on the field's position, and building it per call would
+// dominate the cost of reading a field.
+var fieldOps sync.Map // fieldKey → *Op
+
+// fieldNames lists the names of the fields of struct type t.
+func fieldNames(t reflect.Type) string {
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = t.Field(i).Name
+	}
+	return strings.Join(names, ", ")
 }

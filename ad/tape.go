@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync/atomic"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Tape records the steps of one differentiable computation (a Wengert list):
@@ -17,9 +20,10 @@ import (
 // per goroutine.
 type Tape struct {
 	nodes    []node
-	output   int   // node ID of the output after a backward pass, -1 before
-	grads    []any // gradient of each node after a backward pass
-	creating bool  // recording the backward pass itself (Gradients)
+	output   int                // node ID of the output after a backward pass, -1 before
+	grads    []any              // gradient of each node after a backward pass
+	creating bool               // recording the backward pass itself (Gradients)
+	into     map[int]*mat.Dense // node ID → destination matrix for its gradient (into.go)
 }
 
 type node struct {
@@ -39,11 +43,19 @@ func (t *Tape) Input(x any) *Var {
 	return &Var{val: x, tape: t, id: len(t.nodes) - 1}
 }
 
-func (t *Tape) record(op *Op, in []*Var, out any) *Var {
-	ins := make([]*Var, len(in))
-	copy(ins, in)
+// wrappers holds the constant Vars handed to the Backward of an op of at
+// most two inputs, in one allocation.
+type wrappers struct {
+	cv  [4]Var
+	cin [2]*Var
+}
+
+// recordInto appends a node for op with inputs ins (owned by the tape from
+// now on) and result out, and sets *v to the result's Var.
+func (t *Tape) recordInto(v *Var, op *Op, ins []*Var, out any) *Var {
 	t.nodes = append(t.nodes, node{op: op, name: op.Name, inputs: ins, val: out})
-	return &Var{val: out, tape: t, id: len(t.nodes) - 1}
+	*v = Var{val: out, tape: t, id: len(t.nodes) - 1}
+	return v
 }
 
 // Len returns the number of nodes recorded.
@@ -100,8 +112,8 @@ func Record(f func(xs []*Var) *Var, xs ...any) *Tape {
 	return t
 }
 
-// ErrInterrupted is the panic value (wrapped in an *InterruptError) of long
-// computations stopped through the context installed by SetContext.
+// ErrInterrupted is the panic value of long computations stopped through
+// the context installed by SetContext.
 var ErrInterrupted = errors.New("ad: interrupted")
 
 var cancelCtx atomic.Pointer[context.Context]
@@ -156,6 +168,7 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 		checkSameShape("seed", seed, y.val)
 	}
 	owned := make([]bool, len(t.nodes))
+	var scratch []any // reused for the gradients returned by Backward
 	t.grads[y.id] = seed
 	for i := y.id; i >= 0; i-- {
 		if i&63 == 0 {
@@ -176,17 +189,46 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 			}
 			gin = n.op.VJP(materialize(g, n.val), vals, n.val)
 		case n.op.Backward != nil:
-			cin := make([]*Var, len(ins))
-			for k, v := range ins {
-				cin[k] = &Var{val: v.val, id: -1}
+			// One allocation for the constant wrappers of g, out and the
+			// inputs (two for ops of more than two inputs).
+			var cv []Var
+			var cin []*Var
+			if len(ins) <= 2 {
+				w := &wrappers{}
+				cv, cin = w.cv[:len(ins)+2], w.cin[:len(ins):len(ins)]
+			} else {
+				cv, cin = make([]Var, len(ins)+2), make([]*Var, len(ins))
 			}
-			gv := n.op.Backward(&Var{val: materialize(g, n.val), id: -1}, cin, &Var{val: n.val, id: -1})
-			gin = make([]any, len(gv))
-			for k, v := range gv {
+			for k, v := range ins {
+				need := int8(-1)
+				var into *mat.Dense
+				if v.tape == t {
+					need = 1
+					if t.into != nil && t.grads[v.id] == nil {
+						into = t.into[v.id]
+						for _, w := range ins[:k] { // one buffer per node
+							if w.tape == t && w.id == v.id {
+								into = nil
+							}
+						}
+					}
+				}
+				cv[k] = Var{val: v.val, id: -1, need: need, into: into}
+				cin[k] = &cv[k]
+			}
+			gvar, outvar := &cv[len(ins)], &cv[len(ins)+1]
+			*gvar = Var{val: materialize(g, n.val), id: -1}
+			*outvar = Var{val: n.val, id: -1}
+			gv := n.op.Backward(gvar, cin, outvar)
+			gin = scratch[:0]
+			for _, v := range gv {
 				if v != nil {
-					gin[k] = v.val
+					gin = append(gin, v.val)
+				} else {
+					gin = append(gin, nil)
 				}
 			}
+			scratch = gin[:0]
 		default:
 			panic(&NoGradError{Op: n.name})
 		}
@@ -197,9 +239,13 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 			if v.tape != t || gin[k] == nil {
 				continue
 			}
+			checkGradShape(n.name, k, gin[k], v.val)
 			j := v.id
 			if t.grads[j] == nil {
 				t.grads[j] = gin[k]
+				if m, ok := gin[k].(*mat.Dense); ok && m != nil && t.into[j] == m {
+					owned[j] = true // the destination matrix: accumulate in place
+				}
 				continue
 			}
 			t.grads[j], owned[j] = accumulate(t.grads[j], owned[j], gin[k], t.nodes[j].val)
@@ -207,5 +253,31 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 		if !keep && i != y.id {
 			t.grads[i] = nil // free memory of intermediate gradients no longer needed
 		}
+	}
+}
+
+// checkGradShape panics if an op returned a scalar, vector or matrix
+// gradient whose shape differs from its input's, naming the op.
+func checkGradShape(op string, k int, g, x any) {
+	ok := true
+	switch gv := g.(type) {
+	case float64:
+		k := reflect.ValueOf(x).Kind()
+		ok = k == reflect.Float64 || k == reflect.Float32
+	case *mat.VecDense:
+		xv, isVec := x.(*mat.VecDense)
+		ok = isVec && xv.Len() == gv.Len()
+	case *mat.Dense:
+		xm, isMat := x.(*mat.Dense)
+		if ok = isMat; ok {
+			r1, c1 := gv.Dims()
+			r2, c2 := xm.Dims()
+			ok = r1 == r2 && c1 == c2
+		}
+	default:
+		return
+	}
+	if !ok {
+		panic(fmt.Sprintf("ad: op %s returned a gradient of shape %s for its input %d of shape %s", op, describe(g), k, describe(x)))
 	}
 }

@@ -64,11 +64,39 @@ func accumulate(a any, owned bool, g any, val any) (any, bool) {
 		}
 		return add(a, g), true
 	}
+	if v, ok := val.(*mat.VecDense); ok {
+		return addVecPart(a, owned, g, v), true
+	}
 	if !isAcc || !owned {
 		ac = toAcc(a, val)
 	}
 	ac.addGrad(g, val)
 	return ac, true
+}
+
+// addVecPart adds g into a, two gradients of a vector at least one of which
+// is a part (one element): a dense vector, owned by the caller afterwards.
+func addVecPart(a any, owned bool, g any, val *mat.VecDense) *mat.VecDense {
+	var dst *mat.VecDense
+	switch x := a.(type) {
+	case part:
+		dst = materialize(x, val).(*mat.VecDense)
+	case *mat.VecDense:
+		if owned {
+			dst = x
+		} else {
+			dst = clone(x).(*mat.VecDense)
+		}
+	default:
+		panic(fmt.Sprintf("ad: cannot add a gradient of %s to a gradient of %s", describe(a), describe(val)))
+	}
+	switch x := g.(type) {
+	case part:
+		dst.SetVec(x.index, dst.AtVec(x.index)+x.g.(float64))
+	default:
+		return addInPlace(dst, g).(*mat.VecDense)
+	}
+	return dst
 }
 
 // toAcc converts a gradient (part, full value or acc) into a fresh acc.
@@ -155,6 +183,11 @@ func materialize(g any, val any) any {
 	case nil:
 		return zero(val)
 	case part:
+		if v, ok := val.(*mat.VecDense); ok {
+			z := mat.NewVecDense(v.Len(), nil)
+			z.SetVec(g.index, g.g.(float64))
+			return z
+		}
 		return toAcc(g, val).build(val)
 	case *acc:
 		return g.build(val)

@@ -18,7 +18,26 @@ import (
 type Var struct {
 	val  any
 	tape *Tape
-	id   int // index of the node on tape; -1 for a constant
+	id   int  // index of the node on tape; -1 for a constant
+	need int8 // for the inputs handed to Backward: 1 gradient needed, -1 not needed, 0 decided by tape
+	// into, for the inputs handed to Backward, is a matrix the op may
+	// overwrite with that input's gradient and return (see into.go).
+	into *mat.Dense
+}
+
+// NeedsGrad reports whether a gradient with respect to v can be used: true
+// for a Var recorded on a tape, false for a constant. Inside an Op's
+// Backward it tells whether the gradient for that input will be used, so
+// that Backward may return nil for it and skip the work (for example the
+// gradient of a matrix product with respect to a constant data matrix).
+func (v *Var) NeedsGrad() bool {
+	switch v.need {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	return v.tape != nil
 }
 
 // Const returns a constant Var holding x. Constants receive no gradient.

@@ -1,0 +1,640 @@
+package ad
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Element-wise operations. Every function in this file works on a float64
+// scalar, a *mat.VecDense or a *mat.Dense, element by element, and returns a
+// new value of the same shape (inputs are never modified). Binary operations
+// take two values of the same shape, or a scalar and a vector or matrix: the
+// scalar is then used with every element ("broadcast"), and its gradient is
+// the sum of the gradients of the elements it was used with. Any other pair of
+// shapes panics with a message naming the operation and both shapes, e.g.
+// "ad.Mul: shapes differ: vector(3) and matrix(2×2)".
+//
+// The gradients follow Haskell backprop's formulas exactly (backprop.md §2.3).
+// They are written with ad operations, so they can be differentiated again
+// (see Gradients). Comparisons are done on values (x.Float() < 0) and pass no
+// gradient: a branch taken on a comparison contributes only through the Vars
+// it uses.
+
+// shape kinds of numeric values.
+const (
+	kindOther = iota
+	kindScalar
+	kindVec
+	kindMat
+)
+
+func kindOf(x any) int {
+	switch x := x.(type) {
+	case float64:
+		return kindScalar
+	case *mat.VecDense:
+		if x != nil {
+			return kindVec
+		}
+	case *mat.Dense:
+		if x != nil {
+			return kindMat
+		}
+	}
+	return kindOther
+}
+
+// numLen returns the number of elements of a vector or matrix.
+func numLen(x any) int {
+	switch x := x.(type) {
+	case *mat.VecDense:
+		return x.Len()
+	case *mat.Dense:
+		if x.IsEmpty() {
+			return 0
+		}
+		r, c := x.Dims()
+		return r * c
+	}
+	return 1
+}
+
+// flat returns the elements of a vector or matrix as one contiguous slice in
+// row-major order. It aliases the value's storage when that is contiguous and
+// copies it otherwise; callers must not modify the result.
+func flat(x any) []float64 {
+	switch x := x.(type) {
+	case *mat.VecDense:
+		n := x.Len()
+		if n == 0 {
+			return nil
+		}
+		raw := x.RawVector()
+		if raw.Inc == 1 {
+			return raw.Data[:n]
+		}
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = raw.Data[i*raw.Inc]
+		}
+		return out
+	case *mat.Dense:
+		if x.IsEmpty() {
+			return nil
+		}
+		raw := x.RawMatrix()
+		if raw.Stride == raw.Cols {
+			return raw.Data[:raw.Rows*raw.Cols]
+		}
+		out := make([]float64, 0, raw.Rows*raw.Cols)
+		for i := 0; i < raw.Rows; i++ {
+			out = append(out, raw.Data[i*raw.Stride:i*raw.Stride+raw.Cols]...)
+		}
+		return out
+	}
+	panic(fmt.Sprintf("ad: internal error: flat of %s", describe(x)))
+}
+
+// withData returns a new vector or matrix shaped like x holding data.
+func withData(x any, data []float64) any {
+	switch x := x.(type) {
+	case *mat.VecDense:
+		if len(data) == 0 {
+			return &mat.VecDense{}
+		}
+		return mat.NewVecDense(len(data), data)
+	case *mat.Dense:
+		if len(data) == 0 {
+			return &mat.Dense{}
+		}
+		r, c := x.Dims()
+		return mat.NewDense(r, c, data)
+	}
+	panic(fmt.Sprintf("ad: internal error: withData of %s", describe(x)))
+}
+
+// numericOnly panics unless x is a scalar, vector or matrix.
+func numericOnly(name string, x any) int {
+	k := kindOf(x)
+	if k == kindOther {
+		panic(fmt.Sprintf("ad.%s: value is %s; want a scalar (float64), *mat.VecDense or *mat.Dense (use ad.Coerce for a named float type)", name, describe(x)))
+	}
+	return k
+}
+
+// mapValues applies f to every element of x.
+func mapValues(name string, x any, f func(float64) float64) any {
+	if numericOnly(name, x) == kindScalar {
+		return f(x.(float64))
+	}
+	src := flat(x)
+	out := make([]float64, len(src))
+	for i, v := range src {
+		out[i] = f(v)
+	}
+	return withData(x, out)
+}
+
+// binaryShape checks that x and y can be combined element-wise and returns
+// the kind of the result.
+func binaryShape(name string, x, y any) int {
+	kx, ky := numericOnly(name, x), numericOnly(name, y)
+	switch {
+	case kx == kindScalar:
+		return ky
+	case ky == kindScalar:
+		return kx
+	case kx != ky:
+		panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
+	}
+	if kx == kindVec {
+		if x.(*mat.VecDense).Len() != y.(*mat.VecDense).Len() {
+			panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
+		}
+	} else {
+		r1, c1 := x.(*mat.Dense).Dims()
+		r2, c2 := y.(*mat.Dense).Dims()
+		if r1 != r2 || c1 != c2 {
+			panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
+		}
+	}
+	return kx
+}
+
+// zipValues applies f to the elements of x and y pairwise (broadcasting a
+// scalar).
+func zipValues(name string, x, y any, f func(a, b float64) float64) any {
+	kx := kindOf(x)
+	ky := kindOf(y)
+	if binaryShape(name, x, y) == kindScalar {
+		return f(x.(float64), y.(float64))
+	}
+	switch {
+	case kx == kindScalar:
+		a := x.(float64)
+		src := flat(y)
+		out := make([]float64, len(src))
+		for i, b := range src {
+			out[i] = f(a, b)
+		}
+		return withData(y, out)
+	case ky == kindScalar:
+		b := y.(float64)
+		src := flat(x)
+		out := make([]float64, len(src))
+		for i, a := range src {
+			out[i] = f(a, b)
+		}
+		return withData(x, out)
+	}
+	xs, ys := flat(x), flat(y)
+	out := make([]float64, len(xs))
+	ys = ys[:len(xs)]
+	for i, a := range xs {
+		out[i] = f(a, ys[i])
+	}
+	return withData(x, out)
+}
+
+// zip3Values applies f to the elements of three values of the same shape.
+func zip3Values(x, y, z any, f func(a, b, c float64) float64) any {
+	if kindOf(x) == kindScalar {
+		return f(x.(float64), y.(float64), z.(float64))
+	}
+	xs, ys, zs := flat(x), flat(y), flat(z)
+	ys, zs = ys[:len(xs)], zs[:len(xs)]
+	out := make([]float64, len(xs))
+	for i, a := range xs {
+		out[i] = f(a, ys[i], zs[i])
+	}
+	return withData(x, out)
+}
+
+// unbroadcast reduces the gradient g of a broadcast result to the shape of
+// the input x: the sum of its elements when x is a scalar.
+func unbroadcast(g, x *Var) *Var {
+	if g == nil {
+		return nil
+	}
+	if _, ok := x.val.(float64); ok {
+		if _, ok := g.val.(float64); !ok {
+			return sumElems(g)
+		}
+	}
+	return g
+}
+
+// sumElemsOp sums the elements of a vector or matrix (used for the gradient
+// of a broadcast scalar); its gradient broadcasts back. broadcastOp is its
+// adjoint. They are set in init because their gradients refer to each other.
+var sumElemsOp, broadcastOp *Op
+
+func init() {
+	sumElemsOp = &Op{
+		Name: "sum",
+		Forward: func(in []any) any {
+			numericOnly("sum", in[0])
+			if f, ok := in[0].(float64); ok {
+				return f
+			}
+			s := 0.0
+			for _, v := range flat(in[0]) {
+				s += v
+			}
+			return s
+		},
+		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
+			return []*Var{Apply(broadcastOp, g, Const(in[0].val))}
+		},
+	}
+	broadcastOp = &Op{
+		Name:    "broadcast",
+		Forward: broadcastForward,
+		Backward: func(g *Var, _ []*Var, _ *Var) []*Var {
+			return []*Var{sumElems(g), nil}
+		},
+	}
+}
+
+func sumElems(x *Var) *Var { return Apply(sumElemsOp, x) }
+
+// broadcastForward makes a value shaped like its second input with every
+// element equal to its first (a scalar); the second input only gives the
+// shape.
+func broadcastForward(in []any) any {
+	s := in[0].(float64)
+	if kindOf(in[1]) == kindScalar {
+		return s
+	}
+	data := make([]float64, numLen(in[1]))
+	if s != 0 {
+		for i := range data {
+			data[i] = s
+		}
+	}
+	return withData(in[1], data)
+}
+
+// unaryOp builds an element-wise op from f, its derivative df(x, y) as a
+// plain function of the element x and the result y = f(x), and the same
+// derivative dv written with ad ops (used for higher-order derivatives).
+// The first-order backward pass computes g·df in one fused loop.
+func unaryOp(name string, f func(float64) float64, df func(x, y float64) float64, dv func(x, y *Var) *Var) *Op {
+	gdf := func(g, x, y float64) float64 { return g * df(x, y) }
+	return &Op{
+		Name:    name,
+		Forward: func(in []any) any { return mapValues(name, in[0], f) },
+		Backward: func(g *Var, in []*Var, out *Var) []*Var {
+			x := in[0]
+			if g.IsConst() && x.IsConst() && out.IsConst() {
+				return []*Var{Const(zip3Values(g.val, x.val, out.val, gdf))}
+			}
+			return []*Var{Mul(g, dv(x, out))}
+		},
+	}
+}
+
+// The element-wise ops; set in init because their gradients use each other.
+var negOp, signumOp, stepOp, absOp, recipOp, expOp, logOp, sqrtOp, squareOp, sinOp, cosOp, tanOp, asinOp, acosOp, atanOp, sinhOp, coshOp, tanhOp, asinhOp, acoshOp, atanhOp, logisticOp, reluOp, softplusOp *Op
+
+func init() {
+	negOp = &Op{
+		Name:     "Neg",
+		Forward:  func(in []any) any { return mapValues("Neg", in[0], func(v float64) float64 { return -v }) },
+		Backward: func(g *Var, _ []*Var, _ *Var) []*Var { return []*Var{Neg(g)} },
+	}
+	signumOp = &Op{
+		Name:     "Signum",
+		Forward:  func(in []any) any { return mapValues("Signum", in[0], signum) },
+		Backward: func(*Var, []*Var, *Var) []*Var { return []*Var{nil} },
+	}
+	stepOp = &Op{ // 1 where x > 0, else 0: the derivative of ReLU
+		Name: "step",
+		Forward: func(in []any) any {
+			return mapValues("step", in[0], func(v float64) float64 {
+				if v > 0 {
+					return 1
+				}
+				return 0
+			})
+		},
+		Backward: func(*Var, []*Var, *Var) []*Var { return []*Var{nil} },
+	}
+	absOp = unaryOp("Abs", math.Abs,
+		func(x, _ float64) float64 { return signum(x) },
+		func(x, _ *Var) *Var { return Signum(x) })
+	recipOp = unaryOp("Recip", func(x float64) float64 { return 1 / x },
+		func(_, y float64) float64 { return -y * y },
+		func(_, y *Var) *Var { return Neg(Square(y)) })
+	expOp = unaryOp("Exp", math.Exp,
+		func(_, y float64) float64 { return y },
+		func(_, y *Var) *Var { return y })
+	logOp = unaryOp("Log", math.Log,
+		func(x, _ float64) float64 { return 1 / x },
+		func(x, _ *Var) *Var { return Recip(x) })
+	sqrtOp = unaryOp("Sqrt", math.Sqrt,
+		func(_, y float64) float64 { return 1 / (2 * y) },
+		func(_, y *Var) *Var { return Recip(Scale(y, Scalar(2))) })
+	squareOp = unaryOp("Square", func(x float64) float64 { return x * x },
+		func(x, _ float64) float64 { return 2 * x },
+		func(x, _ *Var) *Var { return Scale(x, Scalar(2)) })
+	sinOp = unaryOp("Sin", math.Sin,
+		func(x, _ float64) float64 { return math.Cos(x) },
+		func(x, _ *Var) *Var { return Cos(x) })
+	cosOp = unaryOp("Cos", math.Cos,
+		func(x, _ float64) float64 { return -math.Sin(x) },
+		func(x, _ *Var) *Var { return Neg(Sin(x)) })
+	tanOp = unaryOp("Tan", math.Tan,
+		func(x, _ float64) float64 { c := math.Cos(x); return 1 / (c * c) },
+		func(x, _ *Var) *Var { return Recip(Square(Cos(x))) })
+	asinOp = unaryOp("Asin", math.Asin,
+		func(x, _ float64) float64 { return 1 / math.Sqrt(1-x*x) },
+		func(x, _ *Var) *Var { return Recip(Sqrt(Sub(Scalar(1), Square(x)))) })
+	acosOp = unaryOp("Acos", math.Acos,
+		func(x, _ float64) float64 { return -1 / math.Sqrt(1-x*x) },
+		func(x, _ *Var) *Var { return Neg(Recip(Sqrt(Sub(Scalar(1), Square(x))))) })
+	atanOp = unaryOp("Atan", math.Atan,
+		func(x, _ float64) float64 { return 1 / (x*x + 1) },
+		func(x, _ *Var) *Var { return Recip(AddScalar(Square(x), Scalar(1))) })
+	sinhOp = unaryOp("Sinh", math.Sinh,
+		func(x, _ float64) float64 { return math.Cosh(x) },
+		func(x, _ *Var) *Var { return Cosh(x) })
+	coshOp = unaryOp("Cosh", math.Cosh,
+		func(x, _ float64) float64 { return math.Sinh(x) },
+		func(x, _ *Var) *Var { return Sinh(x) })
+	tanhOp = unaryOp("Tanh", math.Tanh,
+		func(x, _ float64) float64 { c := math.Cosh(x); return 1 / (c * c) },
+		func(x, _ *Var) *Var { return Recip(Square(Cosh(x))) })
+	asinhOp = unaryOp("Asinh", math.Asinh,
+		func(x, _ float64) float64 { return 1 / math.Sqrt(x*x+1) },
+		func(x, _ *Var) *Var { return Recip(Sqrt(AddScalar(Square(x), Scalar(1)))) })
+	acoshOp = unaryOp("Acosh", math.Acosh,
+		func(x, _ float64) float64 { return 1 / math.Sqrt(x*x-1) },
+		func(x, _ *Var) *Var { return Recip(Sqrt(AddScalar(Square(x), Scalar(-1)))) })
+	atanhOp = unaryOp("Atanh", math.Atanh,
+		func(x, _ float64) float64 { return 1 / (1 - x*x) },
+		func(x, _ *Var) *Var { return Recip(Sub(Scalar(1), Square(x))) })
+	logisticOp = unaryOp("Logistic", logistic,
+		func(_, y float64) float64 { return y * (1 - y) },
+		func(_, y *Var) *Var { return Mul(y, Sub(Scalar(1), y)) })
+	reluOp = unaryOp("ReLU", func(x float64) float64 {
+		if x > 0 {
+			return x
+		}
+		return 0
+	},
+		func(x, _ float64) float64 {
+			if x > 0 {
+				return 1
+			}
+			return 0
+		},
+		func(x, _ *Var) *Var { return Apply(stepOp, x) })
+	softplusOp = unaryOp("Softplus", softplus,
+		func(x, _ float64) float64 { return logistic(x) },
+		func(x, _ *Var) *Var { return Logistic(x) })
+}
+
+func signum(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return x // 0, −0 or NaN
+}
+
+// logistic is 1/(1+e^−x), computed without overflow.
+func logistic(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// softplus is log(1+eˣ), computed without overflow.
+func softplus(x float64) float64 {
+	return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+}
+
+// Neg returns −x element-wise. Gradient: −g.
+func Neg(x *Var) *Var { return Apply(negOp, x) }
+
+// Abs returns |x| element-wise. Gradient: g·signum(x) (0 at 0).
+func Abs(x *Var) *Var { return Apply(absOp, x) }
+
+// Signum returns the sign of x element-wise (−1, 0 or 1). Gradient: zero.
+func Signum(x *Var) *Var { return Apply(signumOp, x) }
+
+// Recip returns 1/x element-wise. Gradient: −g/x².
+func Recip(x *Var) *Var { return Apply(recipOp, x) }
+
+// Exp returns eˣ element-wise. Gradient: g·eˣ.
+func Exp(x *Var) *Var { return Apply(expOp, x) }
+
+// Log returns the natural logarithm of x element-wise. Gradient: g/x.
+func Log(x *Var) *Var { return Apply(logOp, x) }
+
+// Sqrt returns √x element-wise. Gradient: g/(2√x).
+func Sqrt(x *Var) *Var { return Apply(sqrtOp, x) }
+
+// Square returns x² element-wise. Gradient: 2x·g.
+func Square(x *Var) *Var { return Apply(squareOp, x) }
+
+// Sin returns sin x element-wise. Gradient: g·cos x.
+func Sin(x *Var) *Var { return Apply(sinOp, x) }
+
+// Cos returns cos x element-wise. Gradient: −g·sin x.
+func Cos(x *Var) *Var { return Apply(cosOp, x) }
+
+// Tan returns tan x element-wise. Gradient: g/cos²x.
+func Tan(x *Var) *Var { return Apply(tanOp, x) }
+
+// Asin returns arcsin x element-wise. Gradient: g/√(1−x²).
+func Asin(x *Var) *Var { return Apply(asinOp, x) }
+
+// Acos returns arccos x element-wise. Gradient: −g/√(1−x²).
+func Acos(x *Var) *Var { return Apply(acosOp, x) }
+
+// Atan returns arctan x element-wise. Gradient: g/(x²+1).
+func Atan(x *Var) *Var { return Apply(atanOp, x) }
+
+// Sinh returns sinh x element-wise. Gradient: g·cosh x.
+func Sinh(x *Var) *Var { return Apply(sinhOp, x) }
+
+// Cosh returns cosh x element-wise. Gradient: g·sinh x.
+func Cosh(x *Var) *Var { return Apply(coshOp, x) }
+
+// Tanh returns tanh x element-wise. Gradient: g/cosh²x.
+func Tanh(x *Var) *Var { return Apply(tanhOp, x) }
+
+// Asinh returns arsinh x element-wise. Gradient: g/√(x²+1).
+func Asinh(x *Var) *Var { return Apply(asinhOp, x) }
+
+// Acosh returns arcosh x element-wise. Gradient: g/√(x²−1).
+func Acosh(x *Var) *Var { return Apply(acoshOp, x) }
+
+// Atanh returns artanh x element-wise. Gradient: g/(1−x²).
+func Atanh(x *Var) *Var { return Apply(atanhOp, x) }
+
+// Logistic returns the logistic sigmoid 1/(1+e^−x) element-wise, computed
+// without overflow. Gradient: g·σ(x)·(1−σ(x)).
+func Logistic(x *Var) *Var { return Apply(logisticOp, x) }
+
+// ReLU returns max(x, 0) element-wise. Gradient: g where x > 0, else 0.
+func ReLU(x *Var) *Var { return Apply(reluOp, x) }
+
+// Softplus returns log(1+eˣ) element-wise, computed without overflow.
+// Gradient: g·σ(x) (the logistic sigmoid).
+func Softplus(x *Var) *Var { return Apply(softplusOp, x) }
+
+// The binary element-wise ops; set in init because their gradients use
+// each other.
+var subOp, mulOp, divOp, powOp, logBaseOp, scaleOp *Op
+
+func init() {
+	subOp = &Op{
+		Name: "Sub",
+		Forward: func(in []any) any {
+			return zipValues("Sub", in[0], in[1], func(a, b float64) float64 { return a - b })
+		},
+		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
+			var dy *Var
+			if in[1].NeedsGrad() {
+				dy = unbroadcast(Neg(g), in[1])
+			}
+			return []*Var{unbroadcast(g, in[0]), dy}
+		},
+	}
+	mulOp = &Op{
+		Name: "Mul",
+		Forward: func(in []any) any {
+			return zipValues("Mul", in[0], in[1], func(a, b float64) float64 { return a * b })
+		},
+		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
+			var dx, dy *Var
+			if in[0].NeedsGrad() {
+				dx = unbroadcast(Mul(g, in[1]), in[0])
+			}
+			if in[1].NeedsGrad() {
+				dy = unbroadcast(Mul(g, in[0]), in[1])
+			}
+			return []*Var{dx, dy}
+		},
+	}
+	divOp = &Op{
+		Name: "Div",
+		Forward: func(in []any) any {
+			return zipValues("Div", in[0], in[1], func(a, b float64) float64 { return a / b })
+		},
+		Backward: func(g *Var, in []*Var, out *Var) []*Var {
+			// (g/y, −g·x/y²) = (g/y, −(g/y)·out)
+			gy := Div(g, in[1])
+			var dy *Var
+			if in[1].NeedsGrad() {
+				dy = unbroadcast(Neg(Mul(gy, out)), in[1])
+			}
+			return []*Var{unbroadcast(gy, in[0]), dy}
+		},
+	}
+	powOp = &Op{
+		Name: "Pow",
+		Forward: func(in []any) any {
+			return zipValues("Pow", in[0], in[1], math.Pow)
+		},
+		Backward: func(g *Var, in []*Var, out *Var) []*Var {
+			x, y := in[0], in[1]
+			// (g·y·x^(y−1), g·x^y·log x)
+			var dx, dy *Var
+			if x.NeedsGrad() {
+				dx = unbroadcast(Mul(g, Mul(y, Pow(x, AddScalar(y, Scalar(-1))))), x)
+			}
+			if y.NeedsGrad() {
+				dy = unbroadcast(Mul(g, Mul(out, Log(x))), y)
+			}
+			return []*Var{dx, dy}
+		},
+	}
+	logBaseOp = &Op{
+		Name: "LogBase",
+		Forward: func(in []any) any {
+			return zipValues("LogBase", in[0], in[1], func(b, x float64) float64 { return math.Log(x) / math.Log(b) })
+		},
+		Backward: func(g *Var, in []*Var, out *Var) []*Var {
+			b, x := in[0], in[1]
+			// (−g·logBase b x/(log b · b), g/(x · log b))
+			lb := Log(b)
+			var db, dx *Var
+			if b.NeedsGrad() {
+				db = unbroadcast(Neg(Div(Mul(g, out), Mul(lb, b))), b)
+			}
+			if x.NeedsGrad() {
+				dx = unbroadcast(Div(g, Mul(x, lb)), x)
+			}
+			return []*Var{db, dx}
+		},
+	}
+	scaleOp = &Op{
+		Name: "Scale",
+		Forward: func(in []any) any {
+			s, ok := in[1].(float64)
+			if !ok {
+				panic(fmt.Sprintf("ad.Scale: the factor must be a scalar, got %s", describe(in[1])))
+			}
+			return mapValues("Scale", in[0], func(v float64) float64 { return s * v })
+		},
+		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
+			var dx, ds *Var
+			if in[0].NeedsGrad() {
+				dx = Scale(g, in[1])
+			}
+			if in[1].NeedsGrad() {
+				ds = unbroadcast(Mul(g, in[0]), in[1])
+			}
+			return []*Var{dx, ds}
+		},
+	}
+}
+
+// Sub returns x − y element-wise (either may be a scalar, broadcast to the
+// other's shape). Gradient: (g, −g). It panics naming both shapes if they
+// differ.
+func Sub(x, y *Var) *Var { return Apply(subOp, x, y) }
+
+// Mul returns the element-wise (Hadamard) product x·y (either may be a
+// scalar, broadcast to the other's shape). Gradient: (g·y, g·x). For a matrix
+// product use MatMul. It panics naming both shapes if they differ.
+func Mul(x, y *Var) *Var { return Apply(mulOp, x, y) }
+
+// Div returns x/y element-wise (either may be a scalar, broadcast to the
+// other's shape). Gradient: (g/y, −g·x/y²). It panics naming both shapes if
+// they differ.
+func Div(x, y *Var) *Var { return Apply(divOp, x, y) }
+
+// Pow returns x^y element-wise (either may be a scalar, broadcast to the
+// other's shape). Gradient: (g·y·x^(y−1), g·x^y·log x); the second is NaN
+// for x ≤ 0, where x^y is not differentiable in y. It panics naming both
+// shapes if they differ.
+func Pow(x, y *Var) *Var { return Apply(powOp, x, y) }
+
+// LogBase returns the logarithm of x in base b, log x / log b, element-wise
+// (either may be a scalar; the argument order is backprop's logBase b x).
+// Gradient: (−g·logBase b x/(b·log b), g/(x·log b)).
+func LogBase(b, x *Var) *Var { return Apply(logBaseOp, b, x) }
+
+// Scale returns s·x, where s is a scalar Var and x a scalar, vector or
+// matrix. Gradient: (g·s, Σ g·x). It panics if s is not a scalar.
+func Scale(x, s *Var) *Var { return Apply(scaleOp, x, s) }
+
+// AddScalar returns x + s, adding the scalar s to every element of x (a
+// scalar, vector or matrix). It is Add with a broadcast scalar.
+func AddScalar(x, s *Var) *Var {
+	if _, ok := s.val.(float64); !ok {
+		panic(fmt.Sprintf("ad.AddScalar: the second argument must be a scalar, got %s", describe(s.val)))
+	}
+	return Add(x, s)
+}

@@ -1,0 +1,109 @@
+package ad
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+type intoNet struct {
+	W1 *mat.Dense
+	B1 *mat.VecDense
+	W2 *mat.Dense
+}
+
+// intoLoss reads W1 twice, so the destination is filled by the first
+// contribution and the second is added in place.
+func intoLoss(x *mat.VecDense) func(n *Var) *Var {
+	return func(n *Var) *Var {
+		h := Logistic(Add(MatVec(Field(n, "W1"), Const(x)), Field(n, "B1")))
+		y := MatVec(Field(n, "W2"), h)
+		extra := MatVec(Field(n, "W1"), Const(x))
+		return Add(Sum(Square(y)), Sum(extra))
+	}
+}
+
+func cloneNet(n intoNet) intoNet {
+	return intoNet{W1: mat.DenseCopyOf(n.W1), B1: mat.VecDenseCopyOf(n.B1), W2: mat.DenseCopyOf(n.W2)}
+}
+
+func TestGradientDestinationReuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	net := intoNet{W1: randMat(r, 4, 5), B1: randVec(r, 4), W2: randMat(r, 3, 4)}
+	x := randVec(r, 5)
+	f := intoLoss(x)
+
+	var fresh any // a *any destination always gets fresh storage
+	y0 := Grad(f, net, &fresh)
+	want := fresh.(intoNet)
+
+	// The gradient written into reused destination storage must equal the
+	// fresh one, on every step, and the storage must be kept.
+	var g intoNet
+	for step := 0; step < 3; step++ {
+		y := Grad(f, net, &g)
+		if y != y0 {
+			t.Fatalf("step %d: value %v, want %v", step, y, y0)
+		}
+		if !mat.EqualApprox(g.W1, want.W1, 1e-12) || !mat.EqualApprox(g.W2, want.W2, 1e-12) || !mat.EqualApprox(g.B1, want.B1, 1e-12) {
+			t.Fatalf("step %d: gradient differs from the fresh one", step)
+		}
+	}
+	w1 := g.W1
+	Grad(f, net, &g)
+	if g.W1 != w1 {
+		t.Fatal("destination matrix was replaced instead of reused")
+	}
+	if r := CheckGrad(func(xs []*Var) *Var { return f(xs[0]) }, []any{net}, 0); r.MaxRelErr > 1e-6 {
+		t.Fatalf("finite differences: %v", r)
+	}
+}
+
+func TestGradientDestinationAliasingParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	net := intoNet{W1: randMat(r, 4, 5), B1: randVec(r, 4), W2: randMat(r, 3, 4)}
+	x := randVec(r, 5)
+	f := intoLoss(x)
+	var want intoNet
+	Grad(f, cloneNet(net), &want)
+
+	// Destination = the parameters themselves: the backward pass reads W2
+	// and W1, so writing gradients into them early would corrupt the result.
+	p := cloneNet(net)
+	Grad(f, p, &p)
+	if !mat.EqualApprox(p.W1, want.W1, 1e-12) || !mat.EqualApprox(p.W2, want.W2, 1e-12) {
+		t.Fatal("gradient wrong when the destination is the parameter struct itself")
+	}
+
+	// Destination sharing memory with a constant the backward pass reads.
+	big := randMat(r, 8, 5)
+	view := big.Slice(0, 4, 0, 5).(*mat.Dense)
+	xs := mat.VecDenseCopyOf(x)
+	g2 := intoNet{W1: view}
+	f2 := func(n *Var) *Var {
+		return Sum(Square(MatVec(Add(Field(n, "W1"), Const(big.Slice(0, 4, 0, 5))), Const(xs))))
+	}
+	var want2 intoNet
+	Grad(f2, cloneNet(net), &want2)
+	Grad(f2, cloneNet(net), &g2)
+	if !mat.EqualApprox(g2.W1, want2.W1, 1e-12) {
+		t.Fatal("gradient wrong when the destination overlaps a constant read by the backward pass")
+	}
+}
+
+func TestGradientDestinationMatrixInput(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	w := randMat(r, 3, 4)
+	u := randVec(r, 3)
+	v := randVec(r, 4)
+	f := func(w *Var) *Var { return Dot(Const(u), MatVec(w, Const(v))) }
+	g := mat.NewDense(3, 4, nil)
+	keep := g
+	Grad(f, w, &g)
+	want := mat.NewDense(3, 4, nil)
+	want.Outer(1, u, v)
+	if g != keep || !mat.EqualApprox(g, want, 1e-12) {
+		t.Fatalf("matrix input gradient: reused=%v\n%v", g == keep, mat.Formatted(g))
+	}
+}

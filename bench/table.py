@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Print the PyTorch-versus-ad table from the outputs of bench/pytorch.sh.
+
+Usage: /usr/bin/python3 bench/table.py DIR
+DIR holds Go benchmark outputs gonum.txt (pure-Go BLAS), openblas1.txt
+(OpenBLAS on one thread), openblas.txt (OpenBLAS, all cores), and torch.txt
+(bench/mlp_torch.py), plus machine.txt (lines describing the machine).
+Each benchmark may appear several times (go test -count): the fastest run
+counts.
+"""
+import os
+import re
+import sys
+
+# FLOPs of one SGD step of the 784-300-100-10 network on a batch of B:
+# forward, backward to the activations and to the weights each multiply by
+# every weight once (2 FLOPs per multiply-add): 6·B·(784·300 + 300·100 + 100·10).
+WEIGHTS = 784 * 300 + 300 * 100 + 100 * 10
+
+LINE = re.compile(r"^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+([\d.]+) ns/op(.*)$")
+
+
+def parse(path):
+    """Returns {name: (ns/op, {unit: value})} for the benchmarks in path."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            m = LINE.match(line.strip())
+            if not m:
+                continue
+            extra = {}
+            for val, unit in re.findall(r"([\d.]+) (\S+)", m.group(4)):
+                extra[unit] = float(val)
+            name, ns = m.group(1), float(m.group(3))
+            # Repeated runs (-count): keep the fastest, the one least
+            # disturbed by other work on the machine.
+            if name in out:
+                old_ns, old_extra = out[name]
+                if "GFLOP/s" in extra:
+                    extra["GFLOP/s"] = max(extra["GFLOP/s"], old_extra.get("GFLOP/s", 0))
+                ns = min(ns, old_ns)
+            out[name] = (ns, extra)
+    return out
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "n/a"
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    return "%.0f µs" % (ns / 1e3)
+
+
+def ratio(a, b):
+    return "n/a" if a is None or b is None else "%.2f×" % (a / b)
+
+
+def main():
+    d = sys.argv[1]
+    runs = {
+        "gonum": parse(os.path.join(d, "gonum.txt")),
+        "openblas1": parse(os.path.join(d, "openblas1.txt")),
+        "openblas": parse(os.path.join(d, "openblas.txt")),
+        "torch": parse(os.path.join(d, "torch.txt")),
+    }
+
+    def get(run, name):
+        v = runs[run].get(name)
+        return v[0] if v else None
+
+    def gflops(run):
+        best = None
+        for name, (_, extra) in runs[run].items():
+            if name.startswith("BenchmarkDGEMM") and "GFLOP/s" in extra:
+                best = max(best or 0, extra["GFLOP/s"])
+        return best
+
+    machine = ""
+    mp = os.path.join(d, "machine.txt")
+    if os.path.exists(mp):
+        machine = open(mp).read().strip()
+    print("One SGD step of the 784-300-100-10 MLP (float64), time per step")
+    if machine:
+        print(machine)
+    print()
+    cols = [
+        ("PyTorch, 1 thread", "torch", "BenchmarkTorchMLP/batch=%d"),
+        ("ad, pure Go", "gonum", "BenchmarkMLP/batch=%d/ad"),
+        ("manual, pure Go", "gonum", "BenchmarkMLP/batch=%d/manual"),
+        ("ad, OpenBLAS 1 thread", "openblas1", "BenchmarkMLP/batch=%d/ad"),
+        ("manual, OpenBLAS 1 thread", "openblas1", "BenchmarkMLP/batch=%d/manual"),
+        ("ad, OpenBLAS all cores", "openblas", "BenchmarkMLP/batch=%d/ad"),
+    ]
+    print("| batch | " + " | ".join(c[0] for c in cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    times = {}
+    for batch in (1, 128):
+        row = []
+        for label, run, pat in cols:
+            t = get(run, pat % batch)
+            times[(label, batch)] = t
+            row.append(fmt_time(t))
+        print("| %d | %s |" % (batch, " | ".join(row)))
+    print()
+    print("Speed-up of ad over PyTorch (PyTorch time / ad time; > 1 means ad is faster):")
+    print()
+    print("| batch | ad pure Go | ad OpenBLAS 1 thread | ad OpenBLAS all cores | ad/manual pure Go | ad/manual OpenBLAS 1 thread |")
+    print("|---|---|---|---|---|---|")
+    for batch in (1, 128):
+        tt = times[("PyTorch, 1 thread", batch)]
+        print("| %d | %s | %s | %s | %s | %s |" % (
+            batch,
+            ratio(tt, times[("ad, pure Go", batch)]),
+            ratio(tt, times[("ad, OpenBLAS 1 thread", batch)]),
+            ratio(tt, times[("ad, OpenBLAS all cores", batch)]),
+            ratio(times[("ad, pure Go", batch)], times[("manual, pure Go", batch)]),
+            ratio(times[("ad, OpenBLAS 1 thread", batch)], times[("manual, OpenBLAS 1 thread", batch)]),
+        ))
+    print()
+    flops = 6 * 128 * WEIGHTS
+    print("DGEMM rate of this machine (BenchmarkDGEMM, best size) and share of it reached by the batch-128 step")
+    print("(%.1f MFLOP per step = 6·128·(784·300 + 300·100 + 100·10)):" % (flops / 1e6))
+    print()
+    print("| BLAS | DGEMM GFLOP/s | ad step GFLOP/s | % of DGEMM |")
+    print("|---|---|---|---|")
+    for label, run in (("gonum pure Go (all cores)", "gonum"), ("OpenBLAS 1 thread", "openblas1"), ("OpenBLAS all cores", "openblas")):
+        g = gflops(run)
+        t = get(run, "BenchmarkMLP/batch=128/ad")
+        rate = flops / t if t else None  # FLOP/ns = GFLOP/s
+        pct = "%.0f%%" % (100 * rate / g) if rate and g else "n/a"
+        print("| %s | %s | %s | %s |" % (label, "%.1f" % g if g else "n/a", "%.1f" % rate if rate else "n/a", pct))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+package interp
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/gopherprop/gopherprop/kernel"
+)
+
+// BenchmarkExecute compares a `1+1` cell through the worker process (the
+// product path) with the same cell on an in-process session (the baseline:
+// the cost of the front-end and yaegi alone).
+func BenchmarkExecute(b *testing.B) {
+	b.Run("in-process-baseline", func(b *testing.B) {
+		s, err := newSession(io.Discard, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < b.N; i++ {
+			if _, f := s.run(context.Background(), "1+1", i); f != nil {
+				b.Fatal(f)
+			}
+		}
+	})
+	b.Run("worker", func(b *testing.B) {
+		e := newTestEvaluator(b, nil)
+		out := newRecOutput()
+		for i := 0; i < b.N; i++ {
+			if _, err := e.Execute(context.Background(), kernel.ExecuteRequest{Code: "1+1"}, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkInterrupt measures the time from cancelling a cell that spins in
+// an interpreted loop to Execute returning (reported as ms/interrupt).
+func BenchmarkInterrupt(b *testing.B) {
+	e := newTestEvaluator(b, nil)
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		out := newRecOutput()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan time.Time, 1)
+		go func() {
+			e.Execute(ctx, kernel.ExecuteRequest{Code: "println(\"spin\")\nfor {}"}, out)
+			done <- time.Now()
+		}()
+		for out.text("stdout") == "" {
+			<-out.notify
+		}
+		t0 := time.Now()
+		cancel()
+		total += (<-done).Sub(t0)
+	}
+	b.ReportMetric(float64(total.Microseconds())/1e3/float64(b.N), "ms/interrupt")
+}
+
+// BenchmarkCrashRecovery measures how long a crashing cell takes to report
+// and have a fresh worker ready (ms/crash).
+func BenchmarkCrashRecovery(b *testing.B) {
+	e := newTestEvaluator(b, nil)
+	for i := 0; i < b.N; i++ {
+		_, err := e.Execute(context.Background(), kernel.ExecuteRequest{Code: "import \"time\"\ngo func() { panic(1) }()\ntime.Sleep(time.Second)"}, newRecOutput())
+		if err == nil || err.Name != "WorkerCrash" {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPrintBurst runs a cell printing 10,000 lines through the worker
+// (ms per cell); the in-process session writing to a discarded writer is
+// the baseline.
+func BenchmarkPrintBurst(b *testing.B) {
+	const code = "for i := 0; i < 10000; i++ { fmt.Println(i) }"
+	b.Run("in-process-baseline", func(b *testing.B) {
+		s, err := newSession(io.Discard, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < b.N; i++ {
+			if _, f := s.run(context.Background(), code, i); f != nil {
+				b.Fatal(f)
+			}
+		}
+	})
+	b.Run("worker", func(b *testing.B) {
+		e := newTestEvaluator(b, nil)
+		for i := 0; i < b.N; i++ {
+			out := newRecOutput()
+			if _, err := e.Execute(context.Background(), kernel.ExecuteRequest{Code: code}, out); err != nil {
+				b.Fatal(err)
+			}
+			if n := len(out.text("stdout")); n != 48890 {
+				b.Fatalf("got %d bytes of output", n)
+			}
+		}
+	})
+}

@@ -1,0 +1,42 @@
+package interp
+
+import (
+	"reflect"
+	"testing"
+)
+
+// FuzzFrontEnd feeds arbitrary cells to the splitter, the rewriter, the
+// printer and IsComplete: none may panic (the worker would report an
+// InternalError). The seeds run with every go test.
+func FuzzFrontEnd(f *testing.F) {
+	for _, seed := range []string{
+		"x := 1", "import \"fmt\"\nfmt.Println(1)", "func f() {}\nf()",
+		"for i := range 10 { go func() { _ = i }() }", "if v := 3; min(v, 2) > 0 {}",
+		"switch x := max(1, 2); x {}", "clear(m)", "type T struct{ A int }\nfunc (t T) M() {}",
+		"s := `raw\nstring`", "/* c */ x := 1 // d", "for {", "}", "x := )", "func (", "%time x", "?fmt",
+		"for i := 0; i < min(3, n); i++ {}", "lbl:\nfor range n {}", "var (\n\ta = 1\n)",
+	} {
+		f.Add(seed)
+	}
+	kinds := func(string) reflect.Kind { return reflect.Int }
+	s := &session{}
+	f.Fuzz(func(t *testing.T, code string) {
+		isComplete(code)
+		items, err := splitCell(code)
+		if err != nil {
+			return
+		}
+		n := 0
+		rw := &rewriter{globalKind: kinds, shadowed: map[string]bool{}, n: &n}
+		rw.prepare(items)
+		for i := range items {
+			rw.rewriteItem(&items[i])
+			for _, st := range items[i].stmts {
+				s.nodeSource(items[i].fset, st, "1")
+			}
+			for _, d := range items[i].decls {
+				s.nodeSource(items[i].fset, d, "1")
+			}
+		}
+	})
+}

@@ -1,0 +1,140 @@
+package mnist_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/gopherprop/gopherprop/ad"
+	"github.com/gopherprop/gopherprop/mnist"
+	"gonum.org/v1/gonum/mat"
+)
+
+// The network of backprop's samples/backprop-mnist.lhs, exactly as notebook
+// 03-mnist writes it: three fully connected layers 784 → 300 → 100 → 10,
+// logistic after the first two, softmax after the last, cross-entropy loss.
+
+type layer struct {
+	W *mat.Dense    // out × in
+	B *mat.VecDense // out
+}
+
+type network struct {
+	L1, L2, L3 layer
+}
+
+// uniformLayer draws every weight and then every bias from U(−0.5, 0.5).
+func uniformLayer(rng *rand.Rand, in, out int) layer {
+	w := make([]float64, out*in)
+	for i := range w {
+		w[i] = rng.Float64() - 0.5
+	}
+	b := make([]float64, out)
+	for i := range b {
+		b[i] = rng.Float64() - 0.5
+	}
+	return layer{W: mat.NewDense(out, in, w), B: mat.NewVecDense(out, b)}
+}
+
+func newNetwork(rng *rand.Rand, sizes ...int) network {
+	return network{
+		L1: uniformLayer(rng, sizes[0], sizes[1]),
+		L2: uniformLayer(rng, sizes[1], sizes[2]),
+		L3: uniformLayer(rng, sizes[2], sizes[3]),
+	}
+}
+
+func runLayer(l, x *ad.Var) *ad.Var {
+	return ad.Add(ad.MatVec(ad.Field(l, "W"), x), ad.Field(l, "B"))
+}
+
+func runNetwork(n, x *ad.Var) *ad.Var {
+	y1 := ad.Logistic(runLayer(ad.Field(n, "L1"), x))
+	y2 := ad.Logistic(runLayer(ad.Field(n, "L2"), y1))
+	return ad.Softmax(runLayer(ad.Field(n, "L3"), y2))
+}
+
+func netError(x, target *mat.VecDense) func(n *ad.Var) *ad.Var {
+	return func(n *ad.Var) *ad.Var {
+		return ad.CrossEntropy(runNetwork(n, ad.Const(x)), ad.Const(target))
+	}
+}
+
+// TestNetworkGradient checks the gradient of the tutorial's loss with
+// respect to every weight and bias of a small network of the same form
+// against central finite differences.
+func TestNetworkGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	net := newNetwork(rng, 6, 5, 4, 3)
+	x := mat.NewVecDense(6, nil)
+	for i := 0; i < 6; i++ {
+		x.SetVec(i, rng.Float64())
+	}
+	target := mat.NewVecDense(3, []float64{0, 1, 0})
+	loss := netError(x, target)
+	res := ad.CheckGrad(func(xs []*ad.Var) *ad.Var { return loss(xs[0]) }, []any{net}, 1e-6)
+	if res.Checked != 6*5+5+5*4+4+4*3+3 {
+		t.Errorf("checked %d components, want %d", res.Checked, 6*5+5+5*4+4+4*3+3)
+	}
+	if res.MaxRelErr > 1e-6 {
+		t.Errorf("gradient of the tutorial network: %v", res)
+	}
+}
+
+// Seed is the seed of notebook 03-mnist and of TestTutorialTraining: the
+// same seed gives the same initial network and sample order in both.
+const seed = 1
+
+// TestTutorialTraining trains the tutorial's network exactly as notebook
+// 03-mnist does — U(−0.5, 0.5) initialisation, plain SGD with learning rate
+// 0.02 and one sample per update, on 35,000 shuffled training samples — and
+// checks its accuracy on the 10,000 test images.
+//
+// The threshold: backprop's blog post reports 94.15% after 35,000 samples
+// (for its 784-250-10 network). Per-sample SGD at this learning rate is
+// noisy: measured over 16 seeds with a hand-written gonum version of this
+// network, the accuracy after 35,000 samples ranged from 92.88% to 94.40%
+// (median 93.6%; 2 of 16 runs reached 94%), and from 92.0% to 94.15%
+// (median 93.3%) for the blog's 784-250-10 network. The blog's figure is
+// the upper end of that range, so asserting it would fail for most seeds
+// and after any change in rounding. The test asserts 92%, below every run
+// measured and far above what a wrong gradient reaches, and logs the
+// figure, which the notebook shows too.
+func TestTutorialTraining(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on 35,000 samples")
+	}
+	set, err := mnist.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	net := newNetwork(rng, mnist.Pixels, 300, 100, mnist.Classes)
+	order := rng.Perm(set.Train.Len())
+	predict := func(x *mat.VecDense) *mat.VecDense {
+		return ad.Eval(func(n *ad.Var) *ad.Var { return runNetwork(n, ad.Const(x)) }, net).(*mat.VecDense)
+	}
+	before := mnist.Accuracy(set.Test, predict)
+
+	const samples, lr = 35000, 0.02
+	opt := ad.NewSGD(lr)
+	var g network
+	start := time.Now()
+	for k := 0; k < samples; k++ {
+		i := order[k]
+		ad.Grad(netError(set.Train.Image(i), set.Train.OneHot(i)), net, &g)
+		opt.Step(&net, g)
+		if (k+1)%5000 == 0 {
+			t.Logf("after %5d samples: validation accuracy %.2f%%", k+1, 100*mnist.Accuracy(set.Test, predict))
+		}
+	}
+	t.Logf("35,000 SGD steps took %v", time.Since(start).Round(time.Millisecond))
+	acc := mnist.Accuracy(set.Test, predict)
+	t.Logf("validation accuracy: %.2f%% before training, %.2f%% after %d samples", 100*before, 100*acc, samples)
+	if before > 0.2 {
+		t.Errorf("the untrained network scores %.2f%%; expected about 10%%", 100*before)
+	}
+	if acc < 0.92 {
+		t.Errorf("validation accuracy after %d samples is %.2f%%, want ≥ 92%%", samples, 100*acc)
+	}
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# tests/browser/run.sh: the real-browser test (part of `make test`).
+#
+# Starts Debian's Jupyter Notebook server on 127.0.0.1 with a random token
+# and a temporary JUPYTER_DATA_DIR holding only the gopherprop kernelspec,
+# then drives Debian's Chromium headless with playwright-core (test.mjs):
+# open tests/browser/browser-test.ipynb, run all cells, check the outputs
+# (text, an HTML table, a loaded plot image), interrupt a running loop, and
+# save a screenshot to tests/browser/artifacts/notebook.png. When the MNIST
+# notebook exists it is opened and run as well (with the CI sample switch),
+# with its screenshot in tests/browser/artifacts/mnist.png.
+#
+# Needs: install/setup.sh --test (Chromium, Jupyter, playwright-core) and
+# the gopherprop binary ($GOPHERPROP, else gopherprop on PATH, else
+# $(go env GOPATH)/bin/gopherprop).
+#
+# Environment: BROWSER_TEST_KERNEL=python3 and BROWSER_TEST_NOTEBOOK=FILE
+# run it against another kernel (for developing the test itself);
+# BROWSER_TEST_MNIST=0 skips the MNIST notebook, BROWSER_TEST_MNIST_NOTEBOOK=FILE
+# runs FILE in its place.
+set -euo pipefail
+export PYDEVD_DISABLE_FILE_VALIDATION=1 # quiets a warning from Debian's Python
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+KERNEL="${BROWSER_TEST_KERNEL:-gopherprop}"
+NOTEBOOK="${BROWSER_TEST_NOTEBOOK:-$HERE/browser-test.ipynb}"
+
+die() { echo "browser test: $*" >&2; exit 1; }
+[ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing: run install/setup.sh --test"
+command -v jupyter-notebook >/dev/null || die "jupyter notebook is missing: run install/setup.sh --test"
+[ -f "$HERE/node_modules/playwright-core/package.json" ] || die "playwright-core is missing: run install/setup.sh --test (npm ci in tests/browser)"
+
+tmp="$(mktemp -d)"
+server_pid=""
+cleanup() {
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill "$server_pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export JUPYTER_DATA_DIR="$tmp/data" JUPYTER_CONFIG_DIR="$tmp/config" JUPYTER_RUNTIME_DIR="$tmp/runtime"
+export IPYTHONDIR="$tmp/ipython" JUPYTER_PATH="$tmp/data" JUPYTER_PLATFORM_DIRS=1
+mkdir -p "$tmp/nb" "$JUPYTER_DATA_DIR" "$JUPYTER_CONFIG_DIR"
+if [ "$KERNEL" = gopherprop ]; then
+	bin="${GOPHERPROP:-$(command -v gopherprop || echo "$(go env GOPATH)/bin/gopherprop")}"
+	[ -x "$bin" ] || die "no gopherprop binary at $bin: run install/setup.sh"
+	# Honours JUPYTER_DATA_DIR: the kernelspec lands in $tmp/data/kernels.
+	"$bin" install --user >/dev/null
+	[ -f "$JUPYTER_DATA_DIR/kernels/gopherprop/kernel.json" ] || die "gopherprop install --user did not write $JUPYTER_DATA_DIR/kernels/gopherprop/kernel.json"
+fi
+cp "$NOTEBOOK" "$tmp/nb/browser-test.ipynb"
+mnist=""
+if [ "${BROWSER_TEST_MNIST:-1}" != 0 ] && [ "$KERNEL" = gopherprop ]; then
+	mnist="${BROWSER_TEST_MNIST_NOTEBOOK:-$(compgen -G "$ROOT/notebooks/*[Mm][Nn][Ii][Ss][Tt]*.ipynb" | head -1 || true)}"
+	if [ -n "$mnist" ]; then
+		cp "$mnist" "$tmp/nb/"
+		mnist="$(basename "$mnist")"
+	fi
+fi
+
+port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+token="$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')"
+root_flag=()
+[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+echo "starting jupyter notebook on 127.0.0.1:$port (kernel $KERNEL)"
+jupyter notebook --no-browser --ip=127.0.0.1 --port="$port" --port-retries=0 \
+	--NotebookApp.token="$token" --notebook-dir="$tmp/nb" "${root_flag[@]}" \
+	>"$tmp/server.log" 2>&1 &
+server_pid=$!
+for i in $(seq 300); do
+	if /usr/bin/python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+		"http://127.0.0.1:$port/api/status?token=$token" 2>/dev/null; then break; fi
+	kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log"; die "jupyter notebook exited"; }
+	[ "$i" = 300 ] && { cat "$tmp/server.log"; die "jupyter notebook did not answer within 30 s"; }
+	sleep 0.1
+done
+
+mkdir -p "$HERE/artifacts"
+rc=0
+NB_URL="http://127.0.0.1:$port" NB_TOKEN="$token" NB_KERNEL="$KERNEL" NB_MNIST="$mnist" \
+	PROFILE_DIR="$tmp/chromium-profile" ARTIFACTS="$HERE/artifacts" \
+	node "$HERE/test.mjs" || rc=$?
+if [ "$rc" != 0 ]; then
+	echo "--- jupyter notebook log (last 60 lines)"
+	tail -60 "$tmp/server.log"
+fi
+exit "$rc"
