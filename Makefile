@@ -62,7 +62,9 @@ lint:
 # run), then the kernel's startup and round-trip comparison with ipykernel.
 bench:
 	$(SETUP) --only check,system,modules
+	@dpkg -s python3-torch >/dev/null 2>&1 || { echo "apt-get install -y python3-torch"; apt-get install -y python3-torch || echo "python3-torch unavailable: the PyTorch column will read n/a"; }
 	go test -run '^$$' -bench . -benchmem -count 1 ./...
+	bench/pytorch.sh
 	tests/kernel/bench.sh
 
 # test runs every suite even when one fails, then prints a table of times

@@ -7,8 +7,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// rosenbrock is f(x) = 100(x₁ − x₀²)² + (1 − x₀)², minimal at (1, 1).
-func rosenbrock(x *ad.Var) *ad.Var {
+// extrasRosenbrock is f(x) = 100(x₁ − x₀²)² + (1 − x₀)², minimal at (1, 1).
+func extrasRosenbrock(x *ad.Var) *ad.Var {
 	x0, x1 := ad.Slice(x, 0, 1), ad.Slice(x, 1, 2)
 	return ad.Sum(ad.Add(
 		ad.Scale(ad.Square(ad.Sub(x1, ad.Square(x0))), ad.Scalar(100)),
@@ -22,9 +22,9 @@ func ExampleHessian() {
 	x := mat.NewVecDense(2, []float64{-1.2, 1})
 	var g *mat.VecDense
 	for step := 1; step <= 20; step++ {
-		ad.Grad(rosenbrock, x, &g)
+		ad.Grad(extrasRosenbrock, x, &g)
 		var dx mat.VecDense
-		if err := dx.SolveVec(ad.Hessian(rosenbrock, x), g); err != nil {
+		if err := dx.SolveVec(ad.Hessian(extrasRosenbrock, x), g); err != nil {
 			panic(err)
 		}
 		x.SubVec(x, &dx)
@@ -33,7 +33,7 @@ func ExampleHessian() {
 			break
 		}
 	}
-	fmt.Printf("Hessian at the minimum:\n%v\n", mat.Formatted(ad.Hessian(rosenbrock, x)))
+	fmt.Printf("Hessian at the minimum:\n%v\n", mat.Formatted(ad.Hessian(extrasRosenbrock, x)))
 	// Output:
 	// converged in 8 steps to (1.000000, 1.000000)
 	// Hessian at the minimum:
@@ -73,8 +73,8 @@ func ExampleHVP() {
 	// [6 12 36]
 }
 
-// Line is a parameter struct: optimizers update any such struct in place.
-type Line struct {
+// LineParams is a parameter struct: optimizers update any such struct in place.
+type LineParams struct {
 	Slope, Intercept float64
 }
 
@@ -87,7 +87,7 @@ func ExampleMinimize() {
 		pred := ad.AddScalar(ad.Scale(ad.Const(xs), ad.Field(p, "Slope")), ad.Field(p, "Intercept"))
 		return ad.SquaredError(pred, ad.Const(ys))
 	}
-	line := &Line{}
+	line := &LineParams{}
 	losses := ad.Minimize(loss, line, ad.NewAdam(0.1), 1000)
 	fmt.Printf("loss %.1f → %.6f; slope %.4f, intercept %.4f\n", losses[0], losses[len(losses)-1], line.Slope, line.Intercept)
 	// Output:
@@ -97,9 +97,9 @@ func ExampleMinimize() {
 // An optimizer can also be driven step by step with gradients from Grad.
 func ExampleSGD() {
 	square := func(p *ad.Var) *ad.Var { return ad.Square(ad.Field(p, "Slope")) }
-	line := &Line{Slope: 1}
+	line := &LineParams{Slope: 1}
 	opt := ad.NewMomentum(0.1, 0.9)
-	var g Line
+	var g LineParams
 	for i := 0; i < 3; i++ {
 		ad.Grad(square, *line, &g) // ∂/∂Slope = 2·Slope
 		opt.Step(line, g)
@@ -122,8 +122,8 @@ func ExampleParallelGrad() {
 		pred := ad.AddScalar(ad.Scale(x, ad.Field(p, "Slope")), ad.Field(p, "Intercept"))
 		return ad.SquaredError(pred, y)
 	}
-	var g Line
-	l := ad.ParallelGrad(loss, Line{Slope: 1}, len(xs), &g)
+	var g LineParams
+	l := ad.ParallelGrad(loss, LineParams{Slope: 1}, len(xs), &g)
 	fmt.Printf("loss %v, gradient %+v\n", l, g)
 	// Output:
 	// loss 204, gradient {Slope:-336 Intercept:-72}

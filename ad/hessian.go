@@ -22,7 +22,7 @@ func HVP(f func(x *Var) *Var, x, v *mat.VecDense) *mat.VecDense {
 	if x.Len() != v.Len() {
 		panic(fmt.Sprintf("ad.HVP: x has length %d but v has length %d", x.Len(), v.Len()))
 	}
-	t, xv, g := gradientOnTape("HVP", f, x)
+	t, xv, g := hesGradientOnTape("HVP", f, x)
 	hv := mat.NewVecDense(x.Len(), nil)
 	if g.tape != t {
 		return hv // the gradient does not depend on x: H = 0
@@ -48,7 +48,7 @@ func Hessian(f func(x *Var) *Var, x *mat.VecDense) *mat.Dense {
 	if x == nil {
 		panic("ad.Hessian: x is a nil vector")
 	}
-	t, xv, g := gradientOnTape("Hessian", f, x)
+	t, xv, g := hesGradientOnTape("Hessian", f, x)
 	n := x.Len()
 	h := mat.NewDense(n, n, nil)
 	if g.tape != t {
@@ -60,15 +60,15 @@ func Hessian(f func(x *Var) *Var, x *mat.VecDense) *mat.Dense {
 		e.SetVec(i, 1)
 		t.backward(g, e, false)
 		if d := t.grads[xv.id]; d != nil {
-			setRowVec(h, i, materialize(d, x).(*mat.VecDense))
+			jacSetRow(h, i, materialize(d, x).(*mat.VecDense))
 		}
 	}
 	return h
 }
 
-// gradientOnTape records f at x and its gradient ∇f(x) as a Var on the
+// hesGradientOnTape records f at x and its gradient ∇f(x) as a Var on the
 // same tape (or a constant if it does not depend on x).
-func gradientOnTape(op string, f func(x *Var) *Var, x *mat.VecDense) (*Tape, *Var, *Var) {
+func hesGradientOnTape(op string, f func(x *Var) *Var, x *mat.VecDense) (*Tape, *Var, *Var) {
 	t := NewTape()
 	xv := t.Input(x)
 	y := f(xv)

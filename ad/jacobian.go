@@ -27,7 +27,7 @@ func Jacobian(f func(x *Var) *Var, x *mat.VecDense) *mat.Dense {
 	if y == nil {
 		panic("ad.Jacobian: f returned a nil *Var")
 	}
-	m := outputLen("Jacobian", y.val)
+	m := jacOutputLen("Jacobian", y.val)
 	n := x.Len()
 	jac := mat.NewDense(m, n, nil)
 	if y.tape != t {
@@ -38,9 +38,9 @@ func Jacobian(f func(x *Var) *Var, x *mat.VecDense) *mat.Dense {
 	}
 	for i := 0; i < m; i++ {
 		CheckInterrupt()
-		t.backward(y, unitLike(y.val, i), false)
+		t.backward(y, jacUnitLike(y.val, i), false)
 		if g := t.grads[xv.id]; g != nil {
-			setRowVec(jac, i, materialize(g, x).(*mat.VecDense))
+			jacSetRow(jac, i, materialize(g, x).(*mat.VecDense))
 		}
 	}
 	return jac
@@ -69,8 +69,8 @@ func JVP(f func(x *Var) *Var, x, v *mat.VecDense) (y, jv *mat.VecDense) {
 	if out == nil {
 		panic("ad.JVP: f returned a nil *Var")
 	}
-	m := outputLen("JVP", out.val)
-	y = asVec(out.val)
+	m := jacOutputLen("JVP", out.val)
+	y = jacAsVec(out.val)
 	jv = mat.NewVecDense(m, nil)
 	if out.tape != t {
 		if out.tape != nil {
@@ -89,13 +89,13 @@ func JVP(f func(x *Var) *Var, x, v *mat.VecDense) (y, jv *mat.VecDense) {
 	CheckInterrupt()
 	t.backward(uJ, v, false)
 	if g := t.grads[u.id]; g != nil {
-		jv = asVec(materialize(g, out.val))
+		jv = jacAsVec(materialize(g, out.val))
 	}
 	return y, jv
 }
 
-// outputLen returns the number of components of a vector or scalar output.
-func outputLen(op string, y any) int {
+// jacOutputLen returns the number of components of a vector or scalar output.
+func jacOutputLen(op string, y any) int {
 	switch y := y.(type) {
 	case float64:
 		return 1
@@ -108,8 +108,8 @@ func outputLen(op string, y any) int {
 	panic(fmt.Sprintf("ad.%s: f must return a vector or a scalar, got %s", op, describe(y)))
 }
 
-// unitLike returns the i-th unit vector shaped like y (a vector or a scalar).
-func unitLike(y any, i int) any {
+// jacUnitLike returns the i-th unit vector shaped like y (a vector or a scalar).
+func jacUnitLike(y any, i int) any {
 	if v, ok := y.(*mat.VecDense); ok {
 		e := mat.NewVecDense(v.Len(), nil)
 		e.SetVec(i, 1)
@@ -118,8 +118,8 @@ func unitLike(y any, i int) any {
 	return 1.0
 }
 
-// asVec returns a new vector holding the components of a vector or scalar.
-func asVec(y any) *mat.VecDense {
+// jacAsVec returns a new vector holding the components of a vector or scalar.
+func jacAsVec(y any) *mat.VecDense {
 	if f, ok := y.(float64); ok {
 		return mat.NewVecDense(1, []float64{f})
 	}
@@ -129,8 +129,8 @@ func asVec(y any) *mat.VecDense {
 	return out
 }
 
-// setRowVec copies the vector v into row i of m.
-func setRowVec(m *mat.Dense, i int, v *mat.VecDense) {
+// jacSetRow copies the vector v into row i of m.
+func jacSetRow(m *mat.Dense, i int, v *mat.VecDense) {
 	for j := 0; j < v.Len(); j++ {
 		m.Set(i, j, v.AtVec(j))
 	}

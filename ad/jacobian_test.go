@@ -10,7 +10,7 @@ import (
 // extFDJacobian is the central finite-difference Jacobian of f at x.
 func extFDJacobian(f func(x *Var) *Var, x *mat.VecDense, h float64) *mat.Dense {
 	n := x.Len()
-	eval := func(x *mat.VecDense) *mat.VecDense { return asVec(Eval(f, x)) }
+	eval := func(x *mat.VecDense) *mat.VecDense { return jacAsVec(Eval(f, x)) }
 	m := eval(x).Len()
 	out := mat.NewDense(m, n, nil)
 	for j := 0; j < n; j++ {
@@ -36,7 +36,7 @@ func TestJacobianSoftmax(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 1))
 	for _, n := range []int{1, 3, 10} {
 		x := extRandVec(rng, n)
-		s := asVec(Eval(Softmax, x))
+		s := jacAsVec(Eval(Softmax, x))
 		// Closed form: diag(s) − s sᵀ.
 		want := mat.NewDense(n, n, nil)
 		want.Outer(-1, s, s)

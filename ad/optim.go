@@ -65,7 +65,7 @@ func (o *SGD) Step(params, grads any) {
 	if o.Momentum != 0 && o.velocity == nil {
 		o.velocity = map[string][]float64{}
 	}
-	walkParams("SGD.Step", params, grads, func(key, name string, p, g []float64) {
+	optWalkParams("SGD.Step", params, grads, func(key, name string, p, g []float64) {
 		lr, wd := o.LR, o.WeightDecay
 		if o.Momentum == 0 {
 			if wd == 0 {
@@ -147,7 +147,7 @@ func (o *Adam) Step(params, grads any) {
 	bc1 := 1 - math.Pow(b1, float64(o.t))
 	sqrtBC2 := math.Sqrt(1 - math.Pow(b2, float64(o.t)))
 	stepSize := o.LR / bc1
-	walkParams("Adam.Step", params, grads, func(key, name string, p, g []float64) {
+	optWalkParams("Adam.Step", params, grads, func(key, name string, p, g []float64) {
 		m, ok := o.m[key]
 		if ok && len(m) != len(p) {
 			panic(fmt.Sprintf("ad.Adam.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", name, len(m), len(p)))
@@ -201,11 +201,11 @@ func Minimize(f func(params *Var) *Var, params any, opt Optimizer, steps int) []
 	return losses
 }
 
-// walkParams calls fn for every float64 component block of params that has
+// optWalkParams calls fn for every float64 component block of params that has
 // a gradient in grads, with p (the parameter's storage, or a copy written
 // back after fn returns) and g (the gradient, read only). key identifies the
 // block by position, name by field names for messages.
-func walkParams(op string, params, grads any, fn func(key, name string, p, g []float64)) {
+func optWalkParams(op string, params, grads any, fn func(key, name string, p, g []float64)) {
 	pv := reflect.ValueOf(params)
 	if !pv.IsValid() {
 		panic(fmt.Sprintf("ad.%s: params is nil", op))
@@ -218,17 +218,17 @@ func walkParams(op string, params, grads any, fn func(key, name string, p, g []f
 	default:
 		panic(fmt.Sprintf("ad.%s: params must be a pointer to the parameters (e.g. &net) so they can be updated in place, got %T", op, params))
 	}
-	w := walker{op: op, fn: fn}
+	w := optWalker{op: op, fn: fn}
 	w.walk(pv, reflect.ValueOf(grads), "", "params")
 }
 
-type walker struct {
+type optWalker struct {
 	op string
 	fn func(key, name string, p, g []float64)
 }
 
-// deref follows pointers and interfaces (except to vectors and matrices).
-func deref(v reflect.Value) reflect.Value {
+// optDeref follows pointers and interfaces (except to vectors and matrices).
+func optDeref(v reflect.Value) reflect.Value {
 	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() {
 		if v.Type() == vecType || v.Type() == denseType {
 			return v
@@ -238,7 +238,7 @@ func deref(v reflect.Value) reflect.Value {
 	return v
 }
 
-func isNilish(v reflect.Value) bool {
+func optIsNil(v reflect.Value) bool {
 	if !v.IsValid() {
 		return true
 	}
@@ -249,9 +249,9 @@ func isNilish(v reflect.Value) bool {
 	return false
 }
 
-func (w *walker) walk(p, g reflect.Value, key, name string) {
-	p, g = deref(p), deref(g)
-	if isNilish(p) || isNilish(g) {
+func (w *optWalker) walk(p, g reflect.Value, key, name string) {
+	p, g = optDeref(p), optDeref(g)
+	if optIsNil(p) || optIsNil(g) {
 		return
 	}
 	switch p.Type() {
@@ -266,8 +266,8 @@ func (w *walker) walk(p, g reflect.Value, key, name string) {
 		if pr != gr || pc != gc {
 			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, describe(gm), describe(pm)))
 		}
-		pd, pcopy := denseData(pm)
-		gd, _ := denseData(gm)
+		pd, pcopy := optDenseData(pm)
+		gd, _ := optDenseData(gm)
 		w.fn(key, name, pd, gd)
 		if pcopy {
 			pm.Copy(mat.NewDense(pr, pc, pd))
@@ -279,8 +279,8 @@ func (w *walker) walk(p, g reflect.Value, key, name string) {
 		if !ok || gvv.Len() != pvv.Len() {
 			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, describe(g.Interface()), describe(pvv)))
 		}
-		pd, pcopy := vecData(pvv)
-		gd, _ := vecData(gvv)
+		pd, pcopy := optVecData(pvv)
+		gd, _ := optVecData(gvv)
 		w.fn(key, name, pd, gd)
 		if pcopy {
 			pvv.CopyVec(mat.NewVecDense(len(pd), pd))
@@ -341,9 +341,9 @@ func (w *walker) walk(p, g reflect.Value, key, name string) {
 	}
 }
 
-// denseData returns the elements of m in row-major order: its own storage
+// optDenseData returns the elements of m in row-major order: its own storage
 // when contiguous (copy false), otherwise a copy (copy true).
-func denseData(m *mat.Dense) ([]float64, bool) {
+func optDenseData(m *mat.Dense) ([]float64, bool) {
 	raw := m.RawMatrix()
 	if raw.Stride == raw.Cols || raw.Rows <= 1 {
 		return raw.Data[:raw.Rows*raw.Cols], false
@@ -355,9 +355,9 @@ func denseData(m *mat.Dense) ([]float64, bool) {
 	return d, true
 }
 
-// vecData returns the elements of v: its own storage when contiguous (copy
+// optVecData returns the elements of v: its own storage when contiguous (copy
 // false), otherwise a copy (copy true).
-func vecData(v *mat.VecDense) ([]float64, bool) {
+func optVecData(v *mat.VecDense) ([]float64, bool) {
 	raw := v.RawVector()
 	if raw.Inc == 1 || raw.N <= 1 {
 		return raw.Data[:raw.N], false

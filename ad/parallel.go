@@ -49,7 +49,7 @@ func parallelGrad(f func(params *Var, i0, i1 int) *Var, params any, n, workers i
 	workers = max(1, min(workers, n))
 	if workers == 1 {
 		CheckInterrupt()
-		return scalarLoss(Grad(func(p *Var) *Var { return f(p, 0, n) }, params, dparams))
+		return parScalarLoss(Grad(func(p *Var) *Var { return f(p, 0, n) }, params, dparams))
 	}
 	pt := reflect.TypeOf(params)
 	if pt == nil {
@@ -57,16 +57,18 @@ func parallelGrad(f func(params *Var, i0, i1 int) *Var, params any, n, workers i
 	}
 	grads := make([]reflect.Value, workers) // each a *T for params of type T
 	// Worker 0 writes straight into the caller's destination when it has
-	// params' type (its matrices are reused); the others into new values.
+	// params' type (its matrices are reused), else into a new value that
+	// becomes the result; the others into pooled buffers, which are never
+	// handed to the caller.
 	if dv := reflect.ValueOf(dparams); dparams != nil && dv.Type().Elem() == pt {
 		grads[0] = dv
+	} else {
+		grads[0] = reflect.New(pt)
 	}
-	pool := gradPool(pt)
-	for w := range grads {
-		if !grads[w].IsValid() {
-			grads[w] = pool.Get().(reflect.Value)
-			defer pool.Put(grads[w])
-		}
+	pool := parGradPool(pt)
+	for w := 1; w < workers; w++ {
+		grads[w] = pool.Get().(reflect.Value)
+		defer pool.Put(grads[w])
 	}
 	losses := make([]any, workers)
 	panics := make([]any, workers)
@@ -102,11 +104,11 @@ func parallelGrad(f func(params *Var, i0, i1 int) *Var, params any, n, workers i
 	}
 	loss := 0.0
 	for _, l := range losses {
-		loss += scalarLoss(l)
+		loss += parScalarLoss(l)
 	}
 	sum := grads[0]
 	for _, g := range grads[1:] {
-		addGradInto(sum, g)
+		parAddInto(sum, g)
 	}
 	if dparams != nil && grads[0].Interface() != dparams {
 		store(dparams, sum.Elem().Interface(), params)
@@ -114,7 +116,7 @@ func parallelGrad(f func(params *Var, i0, i1 int) *Var, params any, n, workers i
 	return loss
 }
 
-func scalarLoss(y any) float64 {
+func parScalarLoss(y any) float64 {
 	l, ok := y.(float64)
 	if !ok {
 		panic(fmt.Sprintf("ad.ParallelGrad: f must return a scalar loss, got %s", describe(y)))
@@ -122,25 +124,25 @@ func scalarLoss(y any) float64 {
 	return l
 }
 
-// addGradInto adds the gradient held by the pointer src into the one held
+// parAddInto adds the gradient held by the pointer src into the one held
 // by the pointer dst, in place, component by component.
-func addGradInto(dst, src reflect.Value) {
-	walkParams("ParallelGrad", dst.Interface(), src.Interface(), func(_, _ string, p, g []float64) {
+func parAddInto(dst, src reflect.Value) {
+	optWalkParams("ParallelGrad", dst.Interface(), src.Interface(), func(_, _ string, p, g []float64) {
 		for i, gi := range g {
 			p[i] += gi
 		}
 	})
 }
 
-// gradPools holds, per parameter type T, a *sync.Pool of *T gradient
+// parGradPools holds, per parameter type T, a *sync.Pool of *T gradient
 // buffers for the workers, so that repeated ParallelGrad calls (a training
 // loop) reuse the workers' gradient matrices instead of allocating them.
-var gradPools sync.Map // reflect.Type → *sync.Pool
+var parGradPools sync.Map // reflect.Type → *sync.Pool
 
-func gradPool(t reflect.Type) *sync.Pool {
-	if p, ok := gradPools.Load(t); ok {
+func parGradPool(t reflect.Type) *sync.Pool {
+	if p, ok := parGradPools.Load(t); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := gradPools.LoadOrStore(t, &sync.Pool{New: func() any { return reflect.New(t) }})
+	p, _ := parGradPools.LoadOrStore(t, &sync.Pool{New: func() any { return reflect.New(t) }})
 	return p.(*sync.Pool)
 }

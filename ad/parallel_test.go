@@ -90,11 +90,22 @@ func TestParallelGradEqualsSerial(t *testing.T) {
 				t.Fatalf("%s: zero gradient", name)
 			}
 		}
-		// The public entry point, into a *any destination.
+		// The public entry point, into a *any destination; the result must
+		// share nothing with later calls.
 		var g any
 		got := ParallelGrad(f, *p, n, &g)
+		keep := mat.DenseCopyOf(g.(extMLP).W2)
 		if d := extMaxRelDiff(g.(extMLP).W2, serial.W2); d > 1e-13 || got == 0 {
 			t.Fatalf("%s: ParallelGrad into *any differs by %g", name, d)
+		}
+		other := *extRandMLP(rng, 5, 4, 3)
+		for k := 0; k < 4; k++ {
+			var g2 any
+			ParallelGrad(f, other, n, &g2)
+			parallelGrad(f, other, n, 2, nil)
+		}
+		if !mat.Equal(g.(extMLP).W2, keep) {
+			t.Fatalf("%s: a gradient returned through *any was overwritten by later calls", name)
 		}
 	}
 	// The gradient itself is right (finite differences on the serial form).
@@ -178,6 +189,29 @@ func TestParallelGradInterrupt(t *testing.T) {
 	for _, w := range []int{1, 2, 4} {
 		if !extInterrupted(func() { parallelGrad(extBatchLoss(x, y, 10), p, 10, w, nil) }) {
 			t.Fatalf("%d workers: ParallelGrad did not stop with ErrInterrupted", w)
+		}
+	}
+}
+
+// TestParallelGradPooledBuffers checks that the workers' pooled gradient
+// buffers carry nothing over between calls, also when the parameters of the
+// same type change shape.
+func TestParallelGradPooledBuffers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 4))
+	for _, sz := range [][3]int{{4, 3, 2}, {6, 5, 3}, {4, 3, 2}} {
+		x, y := extMLPData(rng, sz[0], sz[2], 9)
+		p := extRandMLP(rng, sz[0], sz[1], sz[2])
+		f := extBatchLoss(x, y, 9)
+		var serial, par extMLP
+		Grad(func(q *Var) *Var { return f(q, 0, 9) }, *p, &serial)
+		for k := 0; k < 3; k++ {
+			parallelGrad(f, *p, 9, 3, &par)
+			if d := extMaxRelDiff(par.W1, serial.W1); d > 1e-13 {
+				t.Fatalf("sizes %v, call %d: W1 gradient differs from the serial one by %g", sz, k, d)
+			}
+			if d := extMaxRelDiff(par.B2, serial.B2); d > 1e-13 {
+				t.Fatalf("sizes %v, call %d: B2 gradient differs from the serial one by %g", sz, k, d)
+			}
 		}
 	}
 }

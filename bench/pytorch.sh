@@ -11,8 +11,14 @@
 # noise of other work on the machine).
 set -u
 cd "$(dirname "$0")/.." || exit 1
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# BENCH_OUT keeps the raw outputs in that directory (table.py can reread them).
+if [ -n "${BENCH_OUT:-}" ]; then
+	out=$BENCH_OUT
+	mkdir -p "$out"
+else
+	out=$(mktemp -d)
+	trap 'rm -rf "$out"' EXIT
+fi
 benchtime=${BENCHTIME:-1s}
 count=${COUNT:-3}
 secs=$(echo "$benchtime" | sed -n 's/^\([0-9.]*\)s$/\1/p')

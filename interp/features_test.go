@@ -258,3 +258,21 @@ func TestIsComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestRichResultOfCellType checks that the final value of a type declared
+// in a cell is rendered with its display methods (HTML here).
+func TestRichResultOfCellType(t *testing.T) {
+	e := newTestEvaluator(t, nil)
+	mustValue(t, e, "type card struct{ N int }\nfunc (c card) HTML() string { return fmt.Sprintf(\"<i>card %d</i>\", c.N) }", "<no result>")
+	for _, code := range []string{"card{N: 3}", "c := card{N: 3}\nc", "[]card{{N: 3}}[0]"} {
+		res, err, _ := exec1(t, e, code)
+		if err != nil {
+			t.Fatal(code, err, err.Traceback)
+		}
+		if res.Data["text/html"] != "<i>card 3</i>" {
+			t.Fatalf("%q: bundle %v", code, res.Data)
+		}
+	}
+	// Results that cannot be assigned still show.
+	mustValue(t, e, "func Id[T any](x T) T { return x }\nId(5)", "5")
+}

@@ -158,7 +158,7 @@ func (w *worker) timed(ctx context.Context, msg *message, reply *message, code s
 		return
 	}
 	if res.hasValue && !msg.Silent {
-		reply.Data, reply.Metadata = bundleOf(res.value)
+		reply.Data, reply.Metadata = resultBundle(res)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/interp/symbols"
 )
 
@@ -132,6 +133,16 @@ func newSession(stdout, stderr io.Writer) (*session, error) {
 			s.binPkgs[k] = v
 		}
 	}
+	// Interface wrappers for values of cell-declared types passed to the
+	// display package (and to the runtime helper that renders results).
+	mt := display.MapTypes()
+	for _, ifaces := range mt {
+		mt[reflect.ValueOf(rtBundle)] = ifaces
+		break
+	}
+	if err := in.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(mt)}}); err != nil {
+		return nil, fmt.Errorf("interp: loading display type maps: %w", err)
+	}
 	if _, err := s.eval(context.Background(), "import "+rtName+" \""+rtPath+"\""); err != nil {
 		return nil, fmt.Errorf("interp: loading runtime helpers: %w", err)
 	}
@@ -166,9 +177,6 @@ func (s *session) globals() (g map[string]reflect.Value) {
 // eval runs src in the interpreter, converting panics from yaegi itself into
 // errors.
 func (s *session) eval(ctx context.Context, src string) (v reflect.Value, err error) {
-	if os.Getenv("GP_DEBUG_EVAL") != "" {
-		fmt.Fprintf(os.Stderr, "EVAL>>> %s\n<<<\n", src)
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = yaegi.Panic{Value: r}
@@ -193,7 +201,8 @@ func (s *session) compileOnly(src string) (err error) {
 type cellResult struct {
 	value    reflect.Value
 	hasValue bool
-	page     string // pager text for ?name
+	bundle   map[string]any // {"data": ..., "metadata": ...} rendered in the interpreter, or nil
+	page     string         // pager text for ?name
 }
 
 // errCell is returned by the front-end for user errors.
@@ -446,6 +455,24 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 		}
 		p := last.fset.Position(final.Pos())
 		s.curLine, s.curCol = p.Line-1, p.Column
+		if prog := s.resultProgram(show, src); prog != nil {
+			// Keep the value in a variable of its static type and render
+			// it from there: yaegi then hands values of cell-declared
+			// types to the display package with their methods (HTML, …).
+			v, err := s.execute(ctx, prog)
+			{
+				if err != nil {
+					return res, s.failure(ctx, err, cell)
+				}
+				if v.IsValid() {
+					res.value, res.hasValue = v, true
+				}
+				if b, err := s.eval(ctx, ";\n"+rtName+".Bundle("+resultVar+")"); err == nil && b.IsValid() && b.CanInterface() {
+					res.bundle, _ = b.Interface().(map[string]any)
+				}
+				return res, nil
+			}
+		}
 		v, err := s.eval(ctx, src)
 		if err != nil {
 			return res, s.failure(ctx, err, cell)
@@ -456,6 +483,57 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 	}
 	return res, nil
 }
+
+// displayMethods are the methods through which the display package renders
+// values (HTMLer, SVGer, PNGer, Markdowner, Latexer, Valuer).
+var displayMethods = []string{"HTML", "SVG", "PNG", "Markdown", "Latex", "Shape"}
+
+// resultProgram compiles "resultVar := E" for a final expression E when a
+// cell declared a type with a display method, or returns nil (then E is
+// evaluated plainly): the assignment does not compile for every
+// expression (untyped nil, some generic calls).
+func (s *session) resultProgram(show bool, src string) *yaegi.Program {
+	if !show {
+		return nil
+	}
+	has := false
+	for key := range s.decls {
+		for _, m := range displayMethods {
+			if strings.HasSuffix(key, "."+m) {
+				has = true
+			}
+		}
+	}
+	if !has {
+		return nil
+	}
+	var prog *yaegi.Program
+	func() {
+		defer func() {
+			if recover() != nil {
+				prog = nil
+			}
+		}()
+		p, err := s.in.Compile(";\n" + resultVar + " :=" + src[1:])
+		if err == nil {
+			prog = p
+		}
+	}()
+	return prog
+}
+
+// execute runs a compiled program, converting panics into errors.
+func (s *session) execute(ctx context.Context, prog *yaegi.Program) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = yaegi.Panic{Value: r}
+		}
+	}()
+	return s.in.ExecuteWithContext(ctx, prog)
+}
+
+// resultVar holds the value of the last cell's final expression.
+const resultVar = "__gpOut"
 
 // exprText returns the original source of e (an unrewritten expression
 // of it) and its cell position.

@@ -155,6 +155,12 @@ func TestFrontEnd(t *testing.T) {
 			{code: "type T struct{ A, B, C int }\nfunc (t T) Sum() int { return t.A + t.B + t.C }\nT{1, 2, 3}.Sum()", value: "6"},
 			{code: "x := T{1, 2}", err: "too few values"},
 		}},
+		{"redefined pointer method; old values keep the old method", []step{
+			{code: "type Acc struct{ n int }\nfunc (a *Acc) Add(k int) { a.n += k }\nfunc (a *Acc) N() int { return a.n }"},
+			{code: "a := &Acc{}\na.Add(2)\na.N()", value: "2"},
+			{code: "func (a *Acc) Add(k int) { a.n += 10 * k }\nb := &Acc{}\nb.Add(2)\nb.N()", value: "20"},
+			{code: "a.Add(1)\na.N()", value: "3"},
+		}},
 		{"method that no longer compiles after a type change is dropped", []step{
 			{code: "type U struct{ X int }\nfunc (u U) GetX() int { return u.X }\nU{7}.GetX()", value: "7"},
 			{code: "type U struct{ Y int }\nU{Y: 1}", value: "{1}"},

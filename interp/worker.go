@@ -215,7 +215,7 @@ func (w *worker) run(ctx context.Context, msg *message, reply *message) {
 		return
 	}
 	if res.hasValue && !msg.Silent {
-		reply.Data, reply.Metadata = bundleOf(res.value)
+		reply.Data, reply.Metadata = resultBundle(res)
 	}
 	if len(msg.UserExpressions) > 0 {
 		reply.UserValues = map[string]any{}
@@ -233,12 +233,26 @@ func (w *worker) userExpression(ctx context.Context, expr string) map[string]any
 	}
 	data, md := map[string]any{"text/plain": ""}, map[string]any{}
 	if res.hasValue {
-		data, md = bundleOf(res.value)
+		data, md = resultBundle(res)
+		if data == nil {
+			data = map[string]any{"text/plain": ""}
+		}
 	}
 	if md == nil {
 		md = map[string]any{}
 	}
 	return map[string]any{"status": "ok", "data": data, "metadata": md}
+}
+
+// resultBundle returns the MIME bundle of a cell's result: the one rendered
+// inside the interpreter when available, else one rendered from the value.
+func resultBundle(res cellResult) (data, md map[string]any) {
+	if res.bundle != nil {
+		data, _ = res.bundle["data"].(map[string]any)
+		md, _ = res.bundle["metadata"].(map[string]any)
+		return data, md
+	}
+	return bundleOf(res.value)
 }
 
 // bundleOf renders a value as a MIME bundle through the display package.

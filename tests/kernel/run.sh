@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration tests of the gopherprop kernel through real Jupyter clients:
 # jupyter_kernel_test (all 12 tests, no skips allowed), jupyter console,
-# nbclient and an interrupt/restart script, against a kernelspec installed
-# into a temporary JUPYTER_PATH.
+# nbclient, an interrupt/restart script and the display package's rich
+# output through the protocol (display_test.py; real binary only), against
+# a kernelspec installed into a temporary JUPYTER_PATH.
 #
 #   tests/kernel/run.sh          test the real binary (gopherprop + interp)
 #   FAKE=1 tests/kernel/run.sh   test the protocol layer with the fake evaluator
@@ -25,6 +26,10 @@ run "$PY" tests/kernel/test_conformance.py
 run "$PY" tests/kernel/console_test.py
 run "$PY" tests/kernel/nbclient_test.py
 run "$PY" tests/kernel/interrupt_test.py
+# Rich output needs the real interpreter: the fake evaluator runs no Go.
+if [ "${FAKE:-0}" != 1 ]; then
+	run "$PY" tests/kernel/display_test.py -v
+fi
 
 if [ "$fail" != 0 ]; then
 	echo "kernel integration tests FAILED" >&2
