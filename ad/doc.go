@@ -87,6 +87,18 @@
 // derivatives, Hessian–vector products and Jacobian–vector products. Every
 // library operation has a Backward, so any composition of them is
 // differentiable to any order; ops with only a VJP are first-order.
+// Built on it: Jacobian (one reverse pass per output), JVP (forward-mode
+// Jacobian–vector product by the double-VJP trick), HVP and Hessian
+// (reverse over reverse); ExampleHessian runs Newton's method with them.
+//
+// # Training
+//
+// The optimizers SGD (NewSGD, NewMomentum) and Adam (NewAdam) update any
+// parameter struct in place from a gradient of the same shape, and
+// Minimize runs a loop of them. ParallelGrad splits a batch across
+// goroutines, one tape each, and sums the gradients. Building with the tag
+// openblas (cgo and OpenBLAS) makes gonum use OpenBLAS; BLAS reports which
+// implementation is in use.
 //
 // # Checking and cancelling
 //

@@ -247,6 +247,19 @@ func TestFrontEnd(t *testing.T) {
 			{code: "var gs []func() int\nfor _, v := range []int{1, 2, 3} { gs = append(gs, func() int { return v }) }\nu := 0\nfor _, g := range gs { u += g() }\nu", value: "6"},
 			{code: "c := 0\nfor i := 0; i < 10; i++ { if i%2 == 0 { i++ }; c++ }\nc", value: "5"},
 		}},
+		{"multi-value define inside a top-level block", []step{
+			{code: "h := func() (int, int) { return 1, 2 }\nq := 0\nfor j := 0; j < 2; j++ { a, b := h(); q += a + b }\nq", value: "6"},
+			{code: "r := 0\nif true { a, b := h(); r = a*10 + b }\nr", value: "12"},
+		}},
+		{"global from multi-value define read by a called-back func", []step{
+			{code: "f := func() (int, int) { return 1, 2 }"},
+			{code: "A, B := f()"},
+			{code: "func g() int { return A + B }"},
+			{code: "ad.Eval(func(n *ad.Var) *ad.Var { return ad.Scalar(float64(g())) }, 1.0)", value: "3"},
+		}},
+		{"single variable from a two-result call", []step{
+			{code: "import \"strconv\"\nx := strconv.Atoi(\"zz\")", err: "assignment mismatch: 1 variable but strconv.Atoi returns 2 values"},
+		}},
 		{"user-defined min is not rewritten", []step{
 			{code: "func min(a, b string) string { return a + b }\nmin(\"x\", \"y\")", value: "xy"},
 		}},
