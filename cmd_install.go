@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-//go:embed install/kernelspec/logo-32x32.png install/kernelspec/logo-64x64.png install/kernelspec/logo-svg.svg
+//go:embed install/kernelspec/logo-32x32.png install/kernelspec/logo-64x64.png install/kernelspec/logo-svg.svg install/kernelspec/kernel.js
 var kernelspecLogos embed.FS
 
 // kernelspecName is the directory name of the installed kernelspec.
@@ -113,8 +113,8 @@ type kernelSpec struct {
 	Metadata      map[string]any    `json:"metadata"`
 }
 
-// writeKernelspec writes kernel.json (argv starting with exe) and the logos
-// into dir, creating it.
+// writeKernelspec writes kernel.json (argv starting with exe), the logos and
+// kernel.js (the classic notebook's per-kernel script) into dir, creating it.
 func writeKernelspec(dir, exe string, getenv func(string) string) error {
 	if !filepath.IsAbs(exe) {
 		return fmt.Errorf("kernel binary path %q is not absolute", exe)
@@ -142,7 +142,7 @@ func writeKernelspec(dir, exe string, getenv func(string) string) error {
 	if err := os.WriteFile(filepath.Join(dir, "kernel.json"), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("cannot write kernel.json: %v", err)
 	}
-	for _, name := range []string{"logo-32x32.png", "logo-64x64.png", "logo-svg.svg"} {
+	for _, name := range []string{"logo-32x32.png", "logo-64x64.png", "logo-svg.svg", "kernel.js"} {
 		data, err := kernelspecLogos.ReadFile("install/kernelspec/" + name)
 		if err != nil {
 			return err

@@ -67,6 +67,10 @@ func TestInstallPrefix(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) {
 		t.Errorf("svg logo: %v", err)
 	}
+	js, err := os.ReadFile(filepath.Join(dir, "kernel.js"))
+	if err != nil || !bytes.Contains(js, []byte("onload")) || !bytes.Contains(js, []byte("cm-tab")) {
+		t.Errorf("kernel.js: %v %q", err, js)
+	}
 	// Installing again overwrites cleanly.
 	if _, err := installKernelspec([]string{"--prefix", tmp}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"reflect"
+	"sync"
 	"unsafe"
 
 	"gonum.org/v1/gonum/mat"
@@ -50,18 +51,29 @@ func matSpan(x any) (span, bool) {
 	return span{}, false
 }
 
-// overlapsAny reports whether any matrix or vector in x (looking into
-// structs, pointers to structs, slices and maps) shares memory with s.
-func overlapsAny(x any, s span, depth int) bool {
+func overlapsSpans(s span, spans []span) bool {
+	for _, o := range spans {
+		if s.lo < o.hi && o.lo < s.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// collectSpans appends the spans of every matrix and vector in x (looking
+// into structs, pointers to structs, slices and maps).
+func collectSpans(x any, out []span, depth int) []span {
 	switch x.(type) {
 	case nil, float64:
-		return false
+		return out
 	case *mat.Dense, *mat.VecDense:
-		o, ok := matSpan(x)
-		return ok && s.lo < o.hi && o.lo < s.hi
+		if s, ok := matSpan(x); ok {
+			out = append(out, s)
+		}
+		return out
 	}
 	if depth > 8 {
-		return false
+		return out
 	}
 	rv := reflect.ValueOf(x)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
@@ -70,43 +82,25 @@ func overlapsAny(x any, s span, depth int) bool {
 	switch rv.Kind() {
 	case reflect.Struct:
 		for i := 0; i < rv.NumField(); i++ {
-			if f := rv.Field(i); f.CanInterface() && overlapsAny(f.Interface(), s, depth+1) {
-				return true
+			if f := rv.Field(i); f.CanInterface() {
+				out = collectSpans(f.Interface(), out, depth+1)
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < rv.Len(); i++ {
-			if overlapsAny(rv.Index(i).Interface(), s, depth+1) {
-				return true
-			}
+			out = collectSpans(rv.Index(i).Interface(), out, depth+1)
 		}
 	case reflect.Map:
 		it := rv.MapRange()
 		for it.Next() {
-			if overlapsAny(it.Value().Interface(), s, depth+1) {
-				return true
-			}
+			out = collectSpans(it.Value().Interface(), out, depth+1)
 		}
 	}
-	return false
+	return out
 }
 
-// readByBackward reports whether a value the backward pass may read shares
-// memory with s.
-func (t *Tape) readByBackward(s span) bool {
-	for k := range t.nodes {
-		n := &t.nodes[k]
-		if overlapsAny(n.val, s, 0) {
-			return true
-		}
-		for _, v := range n.inputs {
-			if v.tape != t && overlapsAny(v.val, s, 0) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// spanPool recycles the span lists of planInto across calls.
+var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 64); return &s }}
 
 // planInto sets t.into: for each node whose gradient will be stored into a
 // destination matrix, that matrix.
@@ -169,9 +163,25 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any) {
 	if len(cands) == 0 {
 		return
 	}
+	// Everything the backward pass may read, collected once.
+	sp := spanPool.Get().(*[]span)
+	used := (*sp)[:0]
+	for k := range t.nodes {
+		n := &t.nodes[k]
+		if n.op != nil && n.op.fieldIndex != 0 {
+			continue // a field's value is part of its input's value, collected there
+		}
+		used = collectSpans(n.val, used, 0)
+		for _, v := range n.inputs {
+			if v.tape != t {
+				used = collectSpans(v.val, used, 0)
+			}
+		}
+	}
+	defer func() { *sp = used[:0]; spanPool.Put(sp) }()
 	for k, c := range cands {
 		s, _ := matSpan(c.m)
-		if t.readByBackward(s) {
+		if overlapsSpans(s, used) {
 			continue
 		}
 		shared := false // no two nodes share a destination

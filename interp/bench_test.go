@@ -99,3 +99,34 @@ func BenchmarkPrintBurst(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMultiValueDefine measures the cost of the multi-value workaround
+// (topLevelMulti): a top-level loop whose body defines `a, b := h()` runs
+// wrapped in a function literal, and a top-level `A, B := h()` goes through
+// temporaries. The baselines are the same cells with single-value
+// definitions, which are not rewritten.
+func BenchmarkMultiValueDefine(b *testing.B) {
+	cases := []struct{ name, code string }{
+		{"loop-baseline", "q := 0\nfor j := 0; j < 1000; j++ { a := h1(); b := a + 1; q += a + b }\nq"},
+		{"loop-wrapped", "q := 0\nfor j := 0; j < 1000; j++ { a, b := h2(); q += a + b }\nq"},
+		{"global-baseline", "A := h1()\nB := h1()"},
+		{"global-split", "A, B := h2()"},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := newSession(io.Discard, io.Discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, f := s.run(context.Background(), "func h1() int { return 1 }\nfunc h2() (int, int) { return 1, 2 }", 0); f != nil {
+				b.Fatal(f)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, f := s.run(context.Background(), c.code, i+1); f != nil {
+					b.Fatal(f)
+				}
+			}
+		})
+	}
+}

@@ -456,3 +456,21 @@ func TestRestartAndCloseDuringCell(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiValueDefineThroughWorker runs the user-reported multi-value
+// definition bugs through a real worker process (yaegi v0.16.1 fails them
+// without the front-end's rewrite or arity check).
+func TestMultiValueDefineThroughWorker(t *testing.T) {
+	e := newTestEvaluator(t, nil)
+	mustValue(t, e, "h := func() (int, int) { return 1, 2 }; q := 0; for j := 0; j < 2; j++ { a, b := h(); q += a + b }; q", "6")
+	for _, c := range []string{"f := func() (int, int) { return 1, 2 }", "A, B := f()", "func g() int { return A + B }"} {
+		if _, err, _ := exec1(t, e, c); err != nil {
+			t.Fatalf("%q: %s", c, err)
+		}
+	}
+	mustValue(t, e, "ad.Eval(func(n *ad.Var) *ad.Var { return ad.Scalar(float64(g())) }, 1.0)", "3")
+	_, err, _ := exec1(t, e, "import \"strconv\"\nx := strconv.Atoi(\"zz\")")
+	if err == nil || !strings.Contains(err.Error()+strings.Join(err.Traceback, "\n"), "assignment mismatch: 1 variable but strconv.Atoi returns 2 values") {
+		t.Fatalf("x := strconv.Atoi: want an assignment mismatch error, got %v", err)
+	}
+}

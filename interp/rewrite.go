@@ -14,13 +14,18 @@ import (
 // rewriter turns Go 1.22+ features that yaegi v0.16.1 lacks into code it
 // runs: range over an integer, the min and max builtins (hoisted into
 // temporaries), clear (a compiled helper) and per-iteration loop variables
-// (a shadowing copy at the top of the body when the body captures them).
+// (a shadowing copy at the top of the body when the body captures them). It
+// also works around yaegi's bugs with top-level multi-value definitions
+// (see topLevelMulti in multivalue.go).
 type rewriter struct {
 	globalKind func(name string) reflect.Kind
 	shadowed   map[string]bool
 	n          *int            // session-wide counter: temporaries at top level are globals
 	env        map[string]bool // name -> known to be an integer
 	changed    bool
+	// wrappers holds the `func() { ... }()` statements made by
+	// topLevelMulti: they are not a cell's final expression.
+	wrappers map[ast.Stmt]bool
 }
 
 func (r *rewriter) tmp(prefix string) string {
@@ -77,6 +82,13 @@ func (r *rewriter) rewriteItem(it *item) bool {
 			lastExpr = es.X
 		}
 		it.stmts = r.stmts(it.stmts)
+		before := r.changed
+		it.stmts = r.topLevelMulti(it.stmts)
+		if !before && !it.rewritten && len(it.stmts) == 1 && r.wrappers[it.stmts[0]] {
+			// Only wrapped: keep the original text (and its columns).
+			it.wrapText = true
+			r.changed = false
+		}
 		if lastExpr != nil {
 			es, ok := it.stmts[len(it.stmts)-1].(*ast.ExprStmt)
 			it.exprRewritten = it.exprRewritten || !ok || es.X != lastExpr || r.changedExpr(lastExpr)

@@ -104,7 +104,8 @@ type session struct {
 	// position of the top-level statement being run, for panics that
 	// yaegi reports without a frame in the current cell
 	curLine, curCol int
-	tmpN            int // counter of rewriter temporaries
+	curWrapped      bool // the running statement is inside func() { ... }() (see topLevelMulti)
+	tmpN            int  // counter of rewriter temporaries
 	// typeNames maps a redefined type's user name to its current hidden
 	// name (see redefine.go); typeGen numbers hidden names.
 	typeNames map[string]string
@@ -231,7 +232,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 	cell := strconv.Itoa(s.serial)
 	s.cells[cell] = cellInfo{src: code, count: count}
 	s.frames.reset()
-	s.curLine, s.curCol = 0, 0
+	s.curLine, s.curCol, s.curWrapped = 0, 0, false
 
 	if strings.HasPrefix(strings.TrimSpace(code), "package ") {
 		// A whole file: hand it to yaegi as is, and remember its
@@ -379,6 +380,11 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 		}
 	}
 
+	// Assignments that drop results of a call (yaegi accepts them).
+	if pos, msg, bad := s.arityError(items); bad {
+		return res, s.cellFailure("CompileError", msg, cell, pos.Line, pos.Column)
+	}
+
 	// Rewrites for Go features the interpreter lacks.
 	rw := &rewriter{globalKind: s.globalKind, shadowed: s.shadowedBuiltins(items), n: &s.tmpN}
 	rw.prepare(items)
@@ -390,7 +396,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 	var final ast.Expr
 	last := &items[len(items)-1]
 	if last.kind == itemStmt {
-		if es, ok := last.stmts[len(last.stmts)-1].(*ast.ExprStmt); ok {
+		if es, ok := last.stmts[len(last.stmts)-1].(*ast.ExprStmt); ok && !rw.wrappers[es] {
 			final = es.X
 			last.stmts = last.stmts[:len(last.stmts)-1]
 			last.rewritten = true
@@ -437,6 +443,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 					continue
 				}
 				s.curLine, s.curCol = items[k].line, items[k].col
+				s.curWrapped = items[k].wrapText || (len(items[k].stmts) == 1 && rw.wrappers[items[k].stmts[0]])
 				if _, err := s.eval(ctx, src); err != nil {
 					return res, s.failure(ctx, err, cell)
 				}
@@ -454,7 +461,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 			src = ";" + s.nodeSource(last.fset, final, cell)
 		}
 		p := last.fset.Position(final.Pos())
-		s.curLine, s.curCol = p.Line-1, p.Column
+		s.curLine, s.curCol, s.curWrapped = p.Line-1, p.Column, false
 		if prog := s.resultProgram(show, src); prog != nil {
 			// Keep the value in a variable of its static type and render
 			// it from there: yaegi then hands values of cell-declared
@@ -616,6 +623,10 @@ func cellPos(n int) (cell string, line int) {
 
 // itemSource returns the yaegi source for a statement item.
 func (s *session) itemSource(it *item, cell string) string {
+	if it.wrapText && !it.rewritten {
+		dir := lineDir(cell, it.line, it.col)
+		return "\n" + dir + "\nfunc() {\n" + dir + "\n" + it.text + "\n}()"
+	}
 	if !it.rewritten {
 		return "\n" + lineDir(cell, it.line, it.col) + "\n" + it.text
 	}
@@ -1465,11 +1476,18 @@ func (s *session) panicFailure(p yaegi.Panic, cell string) *execFailure {
 	}
 	tb := []string{ename + ": " + val}
 	frames := s.frames.take()
+	if n := len(frames); s.curWrapped && n >= 2 {
+		// The outermost frame, at the statement's start, only calls the
+		// wrapper of the statement.
+		if fc, line, _, loc := matchPos(frames[n-1]); loc != nil && fc == cell && line == s.curLine {
+			frames = frames[:n-1]
+		}
+	}
 	if len(frames) > 0 {
 		tb = append(tb, "Traceback (innermost first):")
 	}
 	var first []int
-	for _, fr := range frames {
+	for i, fr := range frames {
 		fc, line, col, loc := matchPos(fr)
 		fn := fr[strings.Index(fr, "panic: ")+len("panic: "):]
 		fn = strings.TrimSuffix(fn, "(...)")
@@ -1481,7 +1499,7 @@ func (s *session) panicFailure(p yaegi.Panic, cell string) *execFailure {
 		if fc != cell {
 			where = s.cellName(fc)
 		}
-		if fn == "main" {
+		if fn == "main" || (s.curWrapped && i == len(frames)-1 && fc == cell) {
 			fn = "top level"
 		} else {
 			fn = strings.TrimPrefix(fn, "main.")

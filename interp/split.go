@@ -42,6 +42,9 @@ type item struct {
 	exprRewritten bool
 	norm          string // cached normText
 	force         bool   // evaluate even if unchanged (its type was redefined)
+	// wrapText: run the unrewritten text inside func() { ... }() (see
+	// topLevelMulti)
+	wrapText bool
 }
 
 // cellError is a compile or syntax error at a position of a cell.
