@@ -4,8 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
@@ -70,30 +68,16 @@ type extrasModel struct {
 }
 
 func TestYaegiExtras(t *testing.T) {
-	i := interp.New(interp.Options{})
-	if err := i.Use(stdlib.Symbols); err != nil {
-		t.Fatal(err)
-	}
-	if err := i.Use(yaegisym.Symbols); err != nil {
-		t.Fatal(err)
-	}
-	for k, c := range extrasCells {
-		if _, err := i.Eval(c); err != nil {
-			t.Fatalf("cell %d: %v\n%s", k, err, c)
-		}
-	}
+	value := runYaegiCells(t, yaegisym.Symbols, extrasCells)
 	get := func(name string) float64 {
-		v, err := i.Eval(name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		switch x := v.Interface().(type) {
+		v := value(name)
+		switch x := v.(type) {
 		case float64:
 			return x
 		case int:
 			return float64(x)
 		}
-		t.Fatalf("%s is %T", name, v.Interface())
+		t.Fatalf("%s is %T", name, v)
 		return 0
 	}
 

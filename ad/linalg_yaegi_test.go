@@ -3,8 +3,6 @@ package ad_test
 import (
 	"testing"
 
-	"github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
@@ -55,25 +53,7 @@ type linalgYaegiModel struct {
 }
 
 func TestLinalgYaegiNotebook(t *testing.T) {
-	i := interp.New(interp.Options{})
-	if err := i.Use(stdlib.Symbols); err != nil {
-		t.Fatal(err)
-	}
-	if err := i.Use(yaegisym.Symbols); err != nil {
-		t.Fatal(err)
-	}
-	for k, c := range linalgYaegiCells {
-		if _, err := i.Eval(c); err != nil {
-			t.Fatalf("cell %d: %v\n%s", k, err, c)
-		}
-	}
-	get := func(name string) any {
-		v, err := i.Eval(name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return v.Interface()
-	}
+	get := runYaegiCells(t, yaegisym.Symbols, linalgYaegiCells)
 
 	x := mat.NewDense(3, 4, []float64{0.1, 0.9, -0.4, 0.3, 0.5, -0.7, 0.2, 0.8, -0.6, 0.4, 1.0, -0.2})
 	tg := mat.NewDense(2, 4, []float64{1, 0, 0, 1, 0, 1, 1, 0})

@@ -79,7 +79,11 @@ func TestYaegiNotebookSnippet(t *testing.T) {
 	testYaegiSnippet(t, yaegisym.Symbols)
 }
 
-func testYaegiSnippet(t *testing.T, syms map[string]map[string]reflect.Value) {
+// runYaegiCells evaluates notebook-style cells in a fresh yaegi
+// interpreter with the standard library and syms, as the kernel does, and
+// returns a function reading the value of a global of the cells.
+func runYaegiCells(t *testing.T, syms map[string]map[string]reflect.Value, cells []string) func(name string) any {
+	t.Helper()
 	i := interp.New(interp.Options{})
 	if err := i.Use(stdlib.Symbols); err != nil {
 		t.Fatal(err)
@@ -87,18 +91,23 @@ func testYaegiSnippet(t *testing.T, syms map[string]map[string]reflect.Value) {
 	if err := i.Use(syms); err != nil {
 		t.Fatal(err)
 	}
-	for k, c := range yaegiCells {
+	for k, c := range cells {
 		if _, err := i.Eval(c); err != nil {
 			t.Fatalf("cell %d: %v\n%s", k, err, c)
 		}
 	}
-	get := func(name string) any {
+	return func(name string) any {
+		t.Helper()
 		v, err := i.Eval(name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		return v.Interface()
 	}
+}
+
+func testYaegiSnippet(t *testing.T, syms map[string]map[string]reflect.Value) {
+	get := runYaegiCells(t, syms, yaegiCells)
 
 	// The same computation, compiled.
 	x := mat.NewVecDense(3, []float64{0.5, -1, 2})

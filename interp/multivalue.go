@@ -376,53 +376,7 @@ func (s *session) declaredFunc(name string) *ast.FuncType {
 // localNames returns the names that items define as variables, constants,
 // parameters, results or types (anything that may shadow a function or a
 // package name), not the names of top-level functions.
-func localNames(items []item) map[string]bool {
-	out := map[string]bool{}
-	add := func(ids ...*ast.Ident) {
-		for _, id := range ids {
-			if id != nil {
-				out[id.Name] = true
-			}
-		}
-	}
-	for _, it := range items {
-		var nodes []ast.Node
-		for _, d := range it.decls {
-			nodes = append(nodes, d)
-		}
-		for _, st := range it.stmts {
-			nodes = append(nodes, st)
-		}
-		for _, n := range nodes {
-			ast.Inspect(n, func(n ast.Node) bool {
-				switch x := n.(type) {
-				case *ast.AssignStmt:
-					if x.Tok == token.DEFINE {
-						for _, l := range x.Lhs {
-							if id, isIdent := l.(*ast.Ident); isIdent {
-								add(id)
-							}
-						}
-					}
-				case *ast.ValueSpec:
-					add(x.Names...)
-				case *ast.Field:
-					add(x.Names...)
-				case *ast.TypeSpec:
-					add(x.Name)
-				case *ast.RangeStmt:
-					for _, e := range []ast.Expr{x.Key, x.Value} {
-						if id, isIdent := e.(*ast.Ident); isIdent {
-							add(id)
-						}
-					}
-				}
-				return true
-			})
-		}
-	}
-	return out
-}
+func localNames(items []item) map[string]bool { return namesDefined(items, false) }
 
 // plural returns "1 variable" or "2 variables".
 func plural(n int, word string) string {

@@ -958,56 +958,64 @@ func identRefs(decls []ast.Decl) map[string]bool {
 }
 
 // definedNames returns every name defined anywhere in the items (variables,
-// parameters, functions, types, labels excluded).
-func definedNames(items []item) map[string]bool {
-	out := map[string]bool{}
+// constants, parameters, results, functions, types; labels excluded).
+func definedNames(items []item) map[string]bool { return namesDefined(items, true) }
+
+// inspectItems calls f, as ast.Inspect does, on every node of the items'
+// declarations and statements.
+func inspectItems(items []item, f func(ast.Node) bool) {
 	for _, it := range items {
-		var nodes []ast.Node
 		for _, d := range it.decls {
-			nodes = append(nodes, d)
+			ast.Inspect(d, f)
 		}
 		for _, st := range it.stmts {
-			nodes = append(nodes, st)
-		}
-		for _, n := range nodes {
-			ast.Inspect(n, func(n ast.Node) bool {
-				switch x := n.(type) {
-				case *ast.AssignStmt:
-					if x.Tok == token.DEFINE {
-						for _, l := range x.Lhs {
-							if id, ok := l.(*ast.Ident); ok {
-								out[id.Name] = true
-							}
-						}
-					}
-				case *ast.ValueSpec:
-					for _, id := range x.Names {
-						out[id.Name] = true
-					}
-				case *ast.TypeSpec:
-					out[x.Name.Name] = true
-				case *ast.FuncDecl:
-					if x.Recv == nil {
-						out[x.Name.Name] = true
-					}
-				case *ast.Field:
-					for _, id := range x.Names {
-						out[id.Name] = true
-					}
-				case *ast.RangeStmt:
-					if x.Tok == token.DEFINE {
-						if id, ok := x.Key.(*ast.Ident); ok {
-							out[id.Name] = true
-						}
-						if id, ok := x.Value.(*ast.Ident); ok {
-							out[id.Name] = true
-						}
-					}
-				}
-				return true
-			})
+			ast.Inspect(st, f)
 		}
 	}
+}
+
+// namesDefined returns the names the items define; top-level function
+// names only if funcs is true.
+func namesDefined(items []item, funcs bool) map[string]bool {
+	out := map[string]bool{}
+	add := func(ids ...*ast.Ident) {
+		for _, id := range ids {
+			if id != nil {
+				out[id.Name] = true
+			}
+		}
+	}
+	inspectItems(items, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE {
+				for _, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						add(id)
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			add(x.Names...)
+		case *ast.TypeSpec:
+			add(x.Name)
+		case *ast.FuncDecl:
+			if funcs && x.Recv == nil {
+				add(x.Name)
+			}
+		case *ast.Field:
+			add(x.Names...)
+		case *ast.RangeStmt:
+			if x.Tok == token.DEFINE {
+				for _, e := range []ast.Expr{x.Key, x.Value} {
+					if id, ok := e.(*ast.Ident); ok {
+						add(id)
+					}
+				}
+			}
+		}
+		return true
+	})
 	return out
 }
 
@@ -1016,27 +1024,16 @@ func definedNames(items []item) map[string]bool {
 func (s *session) autoImportsFor(items []item) []string {
 	defined := definedNames(items)
 	used := map[string]bool{}
-	for _, it := range items {
-		var nodes []ast.Node
-		for _, d := range it.decls {
-			nodes = append(nodes, d)
-		}
-		for _, st := range it.stmts {
-			nodes = append(nodes, st)
-		}
-		for _, n := range nodes {
-			ast.Inspect(n, func(n ast.Node) bool {
-				if se, ok := n.(*ast.SelectorExpr); ok {
-					if id, ok := se.X.(*ast.Ident); ok {
-						if _, auto := autoImports[id.Name]; auto {
-							used[id.Name] = true
-						}
-					}
+	inspectItems(items, func(n ast.Node) bool {
+		if se, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := se.X.(*ast.Ident); ok {
+				if _, auto := autoImports[id.Name]; auto {
+					used[id.Name] = true
 				}
-				return true
-			})
+			}
 		}
-	}
+		return true
+	})
 	var out []string
 	for name := range used {
 		if defined[name] {
