@@ -1,5 +1,3 @@
-//go:build !noad
-
 package display
 
 import (
