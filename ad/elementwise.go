@@ -379,6 +379,39 @@ func init() {
 	logisticOp = unaryOp("Logistic", logistic,
 		func(_, y float64) float64 { return y * (1 - y) },
 		func(_, y *Var) *Var { return Mul(y, Sub(Scalar(1), y)) })
+	// The logistic function is the hidden layer of most networks here: give
+	// it and its gradient loops without a call per element.
+	logisticOp.Forward = func(in []any) any {
+		x := in[0]
+		if numericOnly("Logistic", x) == kindScalar {
+			return logistic(x.(float64))
+		}
+		src := flat(x)
+		out := make([]float64, len(src))
+		for i, v := range src {
+			if v >= 0 {
+				out[i] = 1 / (1 + math.Exp(-v))
+			} else {
+				e := math.Exp(v)
+				out[i] = e / (1 + e)
+			}
+		}
+		return withData(x, out)
+	}
+	logisticBackward := logisticOp.Backward
+	logisticOp.Backward = func(g *Var, in []*Var, out *Var) []*Var {
+		gv, ok1 := g.val.(*mat.VecDense)
+		yv, ok2 := out.val.(*mat.VecDense)
+		if !ok1 || !ok2 || !g.IsConst() || !out.IsConst() || gv.Len() != yv.Len() {
+			return logisticBackward(g, in, out)
+		}
+		gs, ys := flat(gv), flat(yv)
+		d := make([]float64, len(ys))
+		for i, y := range ys {
+			d[i] = gs[i] * y * (1 - y)
+		}
+		return []*Var{Const(mat.NewVecDense(len(d), d))}
+	}
 	reluOp = unaryOp("ReLU", func(x float64) float64 {
 		if x > 0 {
 			return x
