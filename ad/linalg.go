@@ -337,7 +337,7 @@ func init() {
 			return mat.Dot(x, y)
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{laScale(g, in[1]), laScale(g, in[0])}
+			return []*Var{Scale(in[1], g), Scale(in[0], g)}
 		},
 	}
 }
@@ -472,7 +472,7 @@ func init() {
 			return sumOp.Forward(in).(float64) / float64(laCount(in[0]))
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{laFillLike(laScaleC(g, 1/float64(laCount(in[0].val))), in[0].val)}
+			return []*Var{laFillLike(Scale(g, Scalar(1/float64(laCount(in[0].val)))), in[0].val)}
 		},
 	}
 }
@@ -489,20 +489,13 @@ func init() {
 		Forward: func(in []any) any {
 			laVecOrMat("Norm1", "argument", in[0])
 			s := 0.0
-			laEachElem(in[0], func(v float64) { s += math.Abs(v) })
+			for _, v := range flat(in[0]) {
+				s += math.Abs(v)
+			}
 			return s
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			sign := laMapElems(in[0].val, func(v float64) float64 {
-				switch {
-				case v > 0:
-					return 1
-				case v < 0:
-					return -1
-				}
-				return 0
-			})
-			return []*Var{laScale(g, Const(sign))}
+			return []*Var{Scale(Const(mapValues("Norm1", in[0].val, signum)), g)}
 		},
 	}
 }
@@ -530,7 +523,7 @@ func init() {
 			if out.val.(float64) == 0 {
 				return []*Var{Const(zero(in[0].val))}
 			}
-			return []*Var{laScale(laDiv(g, out), in[0])}
+			return []*Var{Scale(in[0], Div(g, out))}
 		},
 	}
 }
@@ -732,7 +725,7 @@ func init() {
 		},
 		Backward: func(g *Var, _ []*Var, out *Var) []*Var {
 			// dA = −A⁻ᵀ·G·A⁻ᵀ
-			return []*Var{laScaleC(matMul(matMul(out, g, true, false), out, false, true), -1)}
+			return []*Var{Neg(matMul(matMul(out, g, true, false), out, false, true))}
 		},
 	}
 }
@@ -752,7 +745,7 @@ func init() {
 		},
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			// dA = g·det(A)·A⁻ᵀ
-			return []*Var{laScale(laMul(g, out), T(Inv(in[0])))}
+			return []*Var{Scale(T(Inv(in[0])), Mul(g, out))}
 		},
 	}
 }
@@ -772,7 +765,7 @@ func init() {
 			return ld
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{laScale(g, T(Inv(in[0])))}
+			return []*Var{Scale(T(Inv(in[0])), g)}
 		},
 	}
 }
@@ -833,7 +826,7 @@ func solveOp(trans bool) *Op {
 			default:
 				ga = matMul(out, gb, false, true)
 			}
-			return []*Var{laScaleC(ga, -1), gb}
+			return []*Var{Neg(ga), gb}
 		},
 	}
 }
@@ -1061,120 +1054,14 @@ func laEmbed(v *Var, i, n int, isRow bool) *Var {
 // ops (so they are differentiable again) without depending on the public
 // element-wise API. They accept scalars, vectors and matrices.
 
-// eachElem calls f with every element of a scalar, vector or matrix.
-func laEachElem(x any, f func(float64)) {
-	switch x := x.(type) {
-	case float64:
-		f(x)
-	case *mat.VecDense:
-		for i := 0; i < x.Len(); i++ {
-			f(x.AtVec(i))
-		}
-	case *mat.Dense:
-		laRows(x, func(_ int, row []float64) {
-			for _, v := range row {
-				f(v)
-			}
-		})
-	}
-}
-
-// mapElems returns f applied to every element of a scalar, vector or matrix.
-func laMapElems(x any, f func(float64) float64) any {
-	switch x := x.(type) {
-	case float64:
-		return f(x)
-	case *mat.VecDense:
-		out := mat.NewVecDense(x.Len(), nil)
-		for i := 0; i < x.Len(); i++ {
-			out.SetVec(i, f(x.AtVec(i)))
-		}
-		return out
-	case *mat.Dense:
-		r, c := x.Dims()
-		out := mat.NewDense(r, c, nil)
-		od := out.RawMatrix().Data
-		laRows(x, func(i int, row []float64) {
-			for j, v := range row {
-				od[i*c+j] = f(v)
-			}
-		})
-		return out
-	}
-	panic(fmt.Sprintf("ad: internal error: element-wise map on %s", describe(x)))
-}
-
-// zipElems returns f applied to the elements of a and b, which must have
-// the same shape.
-func laZipElems(op string, a, b any, f func(x, y float64) float64) any {
-	checkSameShape(op, a, b)
-	switch a := a.(type) {
-	case float64:
-		return f(a, b.(float64))
-	case *mat.VecDense:
-		bv := b.(*mat.VecDense)
-		out := mat.NewVecDense(a.Len(), nil)
-		for i := 0; i < a.Len(); i++ {
-			out.SetVec(i, f(a.AtVec(i), bv.AtVec(i)))
-		}
-		return out
-	case *mat.Dense:
-		bm := b.(*mat.Dense)
-		r, c := a.Dims()
-		out := mat.NewDense(r, c, nil)
-		od := out.RawMatrix().Data
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				od[i*c+j] = f(a.At(i, j), bm.At(i, j))
-			}
-		}
-		return out
-	}
-	panic(fmt.Sprintf("ad.%s: arguments are %s, not scalars, vectors or matrices", op, describe(a)))
-}
-
-var laMulOp *Op
-
-func init() {
-	laMulOp = &Op{
-		Name: "mul",
-		Forward: func(in []any) any {
-			return laZipElems("mul", in[0], in[1], func(x, y float64) float64 { return x * y })
-		},
-		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{laMul(g, in[1]), laMul(g, in[0])}
-		},
-	}
-}
-
-// laMul is the element-wise product of two values of the same shape.
-func laMul(a, b *Var) *Var { return Apply(laMulOp, a, b) }
-
-var laDivOp *Op
-
-func init() {
-	laDivOp = &Op{
-		Name: "div",
-		Forward: func(in []any) any {
-			return laZipElems("div", in[0], in[1], func(x, y float64) float64 { return x / y })
-		},
-		Backward: func(g *Var, in []*Var, out *Var) []*Var {
-			ga := laDiv(g, in[1])
-			return []*Var{ga, laScaleC(laMul(ga, laDiv(in[0], in[1])), -1)}
-		},
-	}
-}
-
-// laDiv is the element-wise quotient of two values of the same shape.
-func laDiv(a, b *Var) *Var { return Apply(laDivOp, a, b) }
-
 var laDiv0Op *Op
 
 func init() {
 	laDiv0Op = &Op{
 		Name: "div0",
 		Forward: func(in []any) any {
-			return laZipElems("div0", in[0], in[1], func(x, y float64) float64 {
+			checkSameShape("div0", in[0], in[1])
+			return zipValues("div0", in[0], in[1], func(x, y float64) float64 {
 				if x == 0 {
 					return 0
 				}
@@ -1182,8 +1069,8 @@ func init() {
 			})
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			ga := laDiv(g, in[1])
-			return []*Var{ga, laScaleC(laMul(ga, laDiv0(in[0], in[1])), -1)}
+			ga := Div(g, in[1])
+			return []*Var{ga, Neg(Mul(ga, laDiv0(in[0], in[1])))}
 		},
 	}
 }
@@ -1191,74 +1078,6 @@ func init() {
 // laDiv0 is a/b element-wise with 0 wherever a is 0 (even where b is 0):
 // the t/p of a cross-entropy gradient, where terms with t = 0 vanish.
 func laDiv0(a, b *Var) *Var { return Apply(laDiv0Op, a, b) }
-
-var laSubOp *Op
-
-func init() {
-	laSubOp = &Op{
-		Name: "sub",
-		Forward: func(in []any) any {
-			return laZipElems("sub", in[0], in[1], func(x, y float64) float64 { return x - y })
-		},
-		Backward: func(g *Var, _ []*Var, _ *Var) []*Var {
-			return []*Var{g, laScaleC(g, -1)}
-		},
-	}
-}
-
-// laSub is the element-wise difference of two values of the same shape.
-func laSub(a, b *Var) *Var { return Apply(laSubOp, a, b) }
-
-var laExpOp *Op
-
-func init() {
-	laExpOp = &Op{
-		Name:     "exp",
-		Forward:  func(in []any) any { return laMapElems(in[0], math.Exp) },
-		Backward: func(g *Var, _ []*Var, out *Var) []*Var { return []*Var{laMul(g, out)} },
-	}
-}
-
-func laExp(a *Var) *Var { return Apply(laExpOp, a) }
-
-var laLogOp *Op
-
-func init() {
-	laLogOp = &Op{
-		Name:     "log",
-		Forward:  func(in []any) any { return laMapElems(in[0], math.Log) },
-		Backward: func(g *Var, in []*Var, _ *Var) []*Var { return []*Var{laDiv(g, in[0])} },
-	}
-}
-
-func laLog(a *Var) *Var { return Apply(laLogOp, a) }
-
-// laScaleC multiplies every element of a by the constant c.
-func laScaleC(a *Var, c float64) *Var {
-	return Apply(&Op{
-		Name:     "scale",
-		Forward:  func(in []any) any { return laMapElems(in[0], func(x float64) float64 { return c * x }) },
-		Backward: func(g *Var, _ []*Var, _ *Var) []*Var { return []*Var{laScaleC(g, c)} },
-	}, a)
-}
-
-var laScaleOp *Op
-
-func init() {
-	laScaleOp = &Op{
-		Name: "scaleBy",
-		Forward: func(in []any) any {
-			s := laScalarArg("scaleBy", "factor", in[0])
-			return laMapElems(in[1], func(x float64) float64 { return s * x })
-		},
-		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{laInner(g, in[1]), laScale(in[0], g)}
-		},
-	}
-}
-
-// laScale multiplies every element of x by the scalar Var s.
-func laScale(s, x *Var) *Var { return Apply(laScaleOp, s, x) }
 
 var laInnerOp *Op
 
@@ -1284,7 +1103,7 @@ func init() {
 			panic(fmt.Sprintf("ad: internal error: inner product of %s", describe(in[0])))
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{laScale(g, in[1]), laScale(g, in[0])}
+			return []*Var{Scale(in[1], g), Scale(in[0], g)}
 		},
 	}
 }

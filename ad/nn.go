@@ -108,7 +108,7 @@ func init() {
 		Forward: func(in []any) any { return softmaxValue("Softmax", in[0], false) },
 		Backward: func(g *Var, _ []*Var, out *Var) []*Var {
 			// dx = y∘(g − Σ(y∘g)), the sum taken per sample.
-			return []*Var{laMul(out, laSub(g, colSpread(laMul(out, g), out.val)))}
+			return []*Var{Mul(out, Sub(g, colSpread(Mul(out, g), out.val)))}
 		},
 	}
 }
@@ -126,7 +126,7 @@ func init() {
 		Forward: func(in []any) any { return softmaxValue("LogSoftmax", in[0], true) },
 		Backward: func(g *Var, _ []*Var, out *Var) []*Var {
 			// dx = g − softmax(x)·Σg, the sum taken per sample.
-			return []*Var{laSub(g, laMul(laExp(out), colSpread(g, out.val)))}
+			return []*Var{Sub(g, Mul(Exp(out), colSpread(g, out.val)))}
 		},
 	}
 }
@@ -167,13 +167,13 @@ func init() {
 			return s
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			ng := laScaleC(g, -1)
+			ng := Neg(g)
 			var dp, dt *Var
 			if in[0].NeedsGrad() {
-				dp = laScale(ng, laDiv0(in[1], in[0]))
+				dp = Scale(laDiv0(in[1], in[0]), ng)
 			}
 			if in[1].NeedsGrad() {
-				dt = laScale(ng, laLog(in[0]))
+				dt = Scale(Log(in[0]), ng)
 			}
 			return []*Var{dp, dt}
 		},
@@ -227,10 +227,10 @@ func init() {
 			// dt = −g·logsoftmax(x).
 			var dx, dt *Var
 			if x.NeedsGrad() {
-				dx = laScale(g, laSub(laMul(Softmax(x), colSpread(t, x.val)), t))
+				dx = Scale(Sub(Mul(Softmax(x), colSpread(t, x.val)), t), g)
 			}
 			if t.NeedsGrad() {
-				dt = laScale(laScaleC(g, -1), LogSoftmax(x))
+				dt = Scale(LogSoftmax(x), Neg(g))
 			}
 			return []*Var{dx, dt}
 		},
@@ -255,13 +255,15 @@ func init() {
 			laVecOrMat("SquaredError", "first argument", in[0])
 			checkSameShape("SquaredError", in[0], in[1])
 			s := 0.0
-			d := laZipElems("SquaredError", in[0], in[1], func(x, y float64) float64 { return x - y })
-			laEachElem(d, func(v float64) { s += v * v })
+			d := zipValues("SquaredError", in[0], in[1], func(x, y float64) float64 { return x - y })
+			for _, v := range flat(d) {
+				s += v * v
+			}
 			return s
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			d := laScale(laScaleC(g, 2), laSub(in[0], in[1]))
-			return []*Var{d, laScaleC(d, -1)}
+			d := Scale(Sub(in[0], in[1]), Scale(g, Scalar(2)))
+			return []*Var{d, Neg(d)}
 		},
 	}
 }
