@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -63,10 +64,9 @@ func CheckGrad(f func(xs []*Var) *Var, xs []any, h float64) CheckResult {
 		work := make([]any, len(xs))
 		copy(work, xs)
 		var ls []leaf
-		if f, ok := xs[i].(float64); ok {
+		if _, ok := xs[i].(float64); ok {
 			i := i
 			ls = []leaf{{fmt.Sprintf("input %d", i), func() float64 { return work[i].(float64) }, func(v float64) { work[i] = v }}}
-			_ = f
 		} else {
 			c := reflect.New(reflect.TypeOf(xs[i])).Elem() // addressable copy
 			c.Set(deepCloneValue(reflect.ValueOf(xs[i])))
@@ -177,7 +177,7 @@ func collectLeaves(rv reflect.Value, name string, out *[]leaf) {
 		for i, k := range keys {
 			strs[i] = k.String()
 		}
-		sortStrings(strs)
+		sort.Strings(strs)
 		for _, k := range strs {
 			kv := reflect.ValueOf(k).Convert(rv.Type().Key())
 			e := rv.MapIndex(kv)
@@ -189,14 +189,6 @@ func collectLeaves(rv reflect.Value, name string, out *[]leaf) {
 				continue
 			}
 			collectLeaves(e, fmt.Sprintf("%s[%q]", name, k), out)
-		}
-	}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
 }

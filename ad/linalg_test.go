@@ -300,6 +300,18 @@ func TestLinalgResultsDoNotAlias(t *testing.T) {
 
 // ---- gradients ----------------------------------------------------------------
 
+// laInputs makes a generator of random inputs for a gradient case, one
+// value from each of gs.
+func laInputs(gs ...func(*rand.Rand) any) func(*rand.Rand) []any {
+	return func(rng *rand.Rand) []any {
+		out := make([]any, len(gs))
+		for i, g := range gs {
+			out[i] = g(rng)
+		}
+		return out
+	}
+}
+
 func TestLinalgGradients(t *testing.T) {
 	v := func(n int) func(*rand.Rand) any {
 		return func(rng *rand.Rand) any { return laRandVec(rng, n, -1, 1) }
@@ -310,15 +322,7 @@ func TestLinalgGradients(t *testing.T) {
 	wc := func(n int) func(*rand.Rand) any {
 		return func(rng *rand.Rand) any { return laWellConditioned(rng, n) }
 	}
-	ins := func(gs ...func(*rand.Rand) any) func(*rand.Rand) []any {
-		return func(rng *rand.Rand) []any {
-			out := make([]any, len(gs))
-			for i, g := range gs {
-				out[i] = g(rng)
-			}
-			return out
-		}
-	}
+	ins := laInputs
 	cases := []laGradCase{
 		{"MatVec", func(x []*Var) *Var { return MatVec(x[0], x[1]) }, ins(m(3, 4), v(4))},
 		{"MatVec const vector", func(x []*Var) *Var { return MatVec(x[0], Const(mat.NewVecDense(4, []float64{1, -2, 0.5, 3}))) }, ins(m(3, 4))},

@@ -79,15 +79,7 @@ func TestNNGradients(t *testing.T) {
 	m := func(r, c int, lo, hi float64) func(*rand.Rand) any {
 		return func(rng *rand.Rand) any { return laRandMat(rng, r, c, lo, hi) }
 	}
-	ins := func(gs ...func(*rand.Rand) any) func(*rand.Rand) []any {
-		return func(rng *rand.Rand) []any {
-			out := make([]any, len(gs))
-			for i, g := range gs {
-				out[i] = g(rng)
-			}
-			return out
-		}
-	}
+	ins := laInputs
 	cases := []laGradCase{
 		{"Softmax vec", func(x []*Var) *Var { return Softmax(x[0]) }, ins(v(5, -2, 2))},
 		{"Softmax batch", func(x []*Var) *Var { return Softmax(x[0]) }, ins(m(4, 3, -2, 2))},
