@@ -259,22 +259,13 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 // checkGradShape panics if an op returned a scalar, vector or matrix
 // gradient whose shape differs from its input's, naming the op.
 func checkGradShape(op string, k int, g, x any) {
-	ok := true
-	switch gv := g.(type) {
-	case float64:
-		k := reflect.ValueOf(x).Kind()
-		ok = k == reflect.Float64 || k == reflect.Float32
-	case *mat.VecDense:
-		xv, isVec := x.(*mat.VecDense)
-		ok = isVec && xv.Len() == gv.Len()
-	case *mat.Dense:
-		xm, isMat := x.(*mat.Dense)
-		if ok = isMat; ok {
-			r1, c1 := gv.Dims()
-			r2, c2 := xm.Dims()
-			ok = r1 == r2 && c1 == c2
-		}
-	default:
+	var ok bool
+	if _, isScalar := g.(float64); isScalar {
+		kind := reflect.ValueOf(x).Kind()
+		ok = kind == reflect.Float64 || kind == reflect.Float32
+	} else if same, linear := sameDims(g, x); linear {
+		ok = same
+	} else {
 		return
 	}
 	if !ok {

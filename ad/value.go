@@ -510,23 +510,31 @@ func addReflect(a, b reflect.Value) reflect.Value {
 // shapes, naming the op and both shapes.
 func checkSameShape(op string, a, b any) {
 	same := true
-	switch x := a.(type) {
-	case *mat.VecDense:
-		y, ok := b.(*mat.VecDense)
-		same = ok && x.Len() == y.Len()
-	case *mat.Dense:
-		y, ok := b.(*mat.Dense)
-		if ok {
-			r1, c1 := x.Dims()
-			r2, c2 := y.Dims()
-			same = r1 == r2 && c1 == c2
-		} else {
-			same = false
-		}
-	case float64:
+	if _, ok := a.(float64); ok {
 		_, same = b.(float64)
+	} else if s, linear := sameDims(a, b); linear {
+		same = s
 	}
 	if !same {
 		panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", op, describe(a), describe(b)))
 	}
+}
+
+// sameDims reports whether b is a vector of a's length or a matrix of a's
+// dimensions; linear is false when a is neither a vector nor a matrix.
+func sameDims(a, b any) (same, linear bool) {
+	switch x := a.(type) {
+	case *mat.VecDense:
+		y, ok := b.(*mat.VecDense)
+		return ok && x.Len() == y.Len(), true
+	case *mat.Dense:
+		y, ok := b.(*mat.Dense)
+		if !ok {
+			return false, true
+		}
+		r1, c1 := x.Dims()
+		r2, c2 := y.Dims()
+		return r1 == r2 && c1 == c2, true
+	}
+	return false, false
 }
