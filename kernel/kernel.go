@@ -396,7 +396,10 @@ func (k *Kernel) dispatch() {
 	}
 }
 
-func (k *Kernel) handleShell(m *Message) {
+// busyIdle runs handle for the request m between status busy and idle, the
+// rule every request on shell and control follows; a panic in handle is
+// logged, not fatal, and idle is still sent.
+func (k *Kernel) busyIdle(m *Message, handle func()) {
 	k.status(m, "busy")
 	defer k.finishIfExiting()
 	defer k.status(m, "idle")
@@ -405,6 +408,12 @@ func (k *Kernel) handleShell(m *Message) {
 			k.logf("internal error handling %s: %v\n%s", m.Header.MsgType, r, debug.Stack())
 		}
 	}()
+	handle()
+}
+
+func (k *Kernel) handleShell(m *Message) { k.busyIdle(m, func() { k.shellRequest(m) }) }
+
+func (k *Kernel) shellRequest(m *Message) {
 	switch t := m.Header.MsgType; t {
 	case "execute_request":
 		k.handleExecute(m)
@@ -450,15 +459,9 @@ func (k *Kernel) unknown(c *channel, m *Message) {
 	}
 }
 
-func (k *Kernel) handleControl(m *Message) {
-	k.status(m, "busy")
-	defer k.finishIfExiting()
-	defer k.status(m, "idle")
-	defer func() {
-		if r := recover(); r != nil {
-			k.logf("internal error handling %s: %v\n%s", m.Header.MsgType, r, debug.Stack())
-		}
-	}()
+func (k *Kernel) handleControl(m *Message) { k.busyIdle(m, func() { k.controlRequest(m) }) }
+
+func (k *Kernel) controlRequest(m *Message) {
 	switch m.Header.MsgType {
 	case "interrupt_request":
 		k.interrupt()
