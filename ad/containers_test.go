@@ -250,7 +250,7 @@ func TestSparseFieldGradients(t *testing.T) {
 	// Before materialization the input's gradient is sparse: one part.
 	tp := NewTape()
 	x := tp.Input(w)
-	tp.backward(loss(3)(x), nil, false)
+	tp.backward(loss(3)(x), nil, false, nil)
 	if ac, ok := tp.grads[x.id].(*acc); !ok || len(ac.parts) != 1 {
 		t.Fatalf("gradient of the struct is %T, want a sparse accumulator with one part", tp.grads[x.id])
 	}

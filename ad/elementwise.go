@@ -285,6 +285,7 @@ func unaryOp(name string, f func(float64) float64, df func(x, y float64) float64
 	gdf := func(g, x, y float64) float64 { return g * df(x, y) }
 	return &Op{
 		Name:    name,
+		grad:    unaryGrad(df),
 		Forward: func(in []any) any { return mapValues(name, in[0], f) },
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			x := in[0]
@@ -389,15 +390,11 @@ func init() {
 		src := flat(x)
 		out := make([]float64, len(src))
 		for i, v := range src {
-			if v >= 0 {
-				out[i] = 1 / (1 + math.Exp(-v))
-			} else {
-				e := math.Exp(v)
-				out[i] = e / (1 + e)
-			}
+			out[i] = 1 / (1 + math.Exp(-v)) // no branch: see logistic
 		}
 		return withData(x, out)
 	}
+	logisticOp.grad = logisticGrad
 	logisticBackward := logisticOp.Backward
 	logisticOp.Backward = func(g *Var, in []*Var, out *Var) []*Var {
 		gv, ok1 := g.val.(*mat.VecDense)
@@ -440,13 +437,15 @@ func signum(x float64) float64 {
 	return x // 0, −0 or NaN
 }
 
-// logistic is 1/(1+e^−x), computed without overflow.
+// logistic is 1/(1+e^−x).
+//
+// The one formula is accurate to rounding everywhere: for x < 0, e^−x is
+// large but 1 + e^−x and its reciprocal lose no relative precision, and
+// for x < −709 e^−x overflows to +Inf and the result is 0 (the true value
+// is below the smallest normal float64). Without a branch on the sign the
+// loop over a layer's pre-activations runs without mispredictions.
 func logistic(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
+	return 1 / (1 + math.Exp(-x))
 }
 
 // softplus is log(1+eˣ), computed without overflow.

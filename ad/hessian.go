@@ -28,7 +28,7 @@ func HVP(f func(x *Var) *Var, x, v *mat.VecDense) *mat.VecDense {
 		return hv // the gradient does not depend on x: H = 0
 	}
 	CheckInterrupt()
-	t.backward(g, v, false)
+	t.backward(g, v, false, nil)
 	if d := t.grads[xv.id]; d != nil {
 		hv.CopyVec(materialize(d, x).(*mat.VecDense))
 	}
@@ -58,7 +58,7 @@ func Hessian(f func(x *Var) *Var, x *mat.VecDense) *mat.Dense {
 		CheckInterrupt()
 		e := mat.NewVecDense(n, nil)
 		e.SetVec(i, 1)
-		t.backward(g, e, false)
+		t.backward(g, e, false, nil)
 		if d := t.grads[xv.id]; d != nil {
 			jacSetRow(h, i, materialize(d, x).(*mat.VecDense))
 		}

@@ -38,7 +38,7 @@ func Jacobian(f func(x *Var) *Var, x *mat.VecDense) *mat.Dense {
 	}
 	for i := 0; i < m; i++ {
 		CheckInterrupt()
-		t.backward(y, jacUnitLike(y.val, i), false)
+		t.backward(y, jacUnitLike(y.val, i), false, nil)
 		if g := t.grads[xv.id]; g != nil {
 			jacSetRow(jac, i, materialize(g, x).(*mat.VecDense))
 		}
@@ -87,7 +87,7 @@ func JVP(f func(x *Var) *Var, x, v *mat.VecDense) (y, jv *mat.VecDense) {
 		return y, jv // f is affine in x with a constant Jacobian that does not reach u: cannot happen unless J = 0
 	}
 	CheckInterrupt()
-	t.backward(uJ, v, false)
+	t.backward(uJ, v, false, nil)
 	if g := t.grads[u.id]; g != nil {
 		jv = jacAsVec(materialize(g, out.val))
 	}

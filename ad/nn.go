@@ -16,11 +16,14 @@ import (
 
 // softmaxInto computes the softmax (or log-softmax if log is set) of each
 // column of the r×c row-major data x into out, stably (subtracting the
-// column maximum before exponentiating).
-func softmaxInto(out, x []float64, stride, r, c int, log bool) {
-	mx := make([]float64, 2*c)
-	sum := mx[c:]
-	mx = mx[:c]
+// column maximum before exponentiating). scratch, if at least 2c long, is
+// used as working storage.
+func softmaxInto(out, x []float64, stride, r, c int, log bool, scratch []float64) {
+	if len(scratch) < 2*c {
+		scratch = make([]float64, 2*c)
+	}
+	mx, sum := scratch[:c], scratch[c:2*c]
+	clear(sum)
 	for j := range mx {
 		mx[j] = math.Inf(-1)
 	}
@@ -75,14 +78,15 @@ func softmaxValue(op string, x any, log bool) any {
 		if x != nil {
 			n := x.Len()
 			out := make([]float64, n)
-			softmaxInto(out, laRawVec(x), 1, n, 1, log)
+			var tmp [2]float64
+			softmaxInto(out, laRawVec(x), 1, n, 1, log, tmp[:])
 			return mat.NewVecDense(n, out)
 		}
 	case *mat.Dense:
 		if x != nil {
 			raw := x.RawMatrix()
 			out := make([]float64, raw.Rows*raw.Cols)
-			softmaxInto(out, raw.Data, raw.Stride, raw.Rows, raw.Cols, log)
+			softmaxInto(out, raw.Data, raw.Stride, raw.Rows, raw.Cols, log, nil)
 			return mat.NewDense(raw.Rows, raw.Cols, out)
 		}
 	}
@@ -194,6 +198,7 @@ var softmaxCEOp *Op
 func init() {
 	softmaxCEOp = &Op{
 		Name: "SoftmaxCrossEntropy",
+		grad: softmaxCEGrad,
 		Forward: func(in []any) any {
 			laVecOrMat("SoftmaxCrossEntropy", "logits", in[0])
 			checkSameShape("SoftmaxCrossEntropy", in[0], in[1])
@@ -278,6 +283,7 @@ var denseOp *Op
 func init() {
 	denseOp = &Op{
 		Name: "Dense",
+		grad: denseGrad,
 		Forward: func(in []any) any {
 			w := laMatArg("Dense", "weights", in[0])
 			b := laVecArg("Dense", "bias", in[1])

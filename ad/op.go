@@ -30,7 +30,8 @@ import "fmt"
 // values, or an argument unchanged. They must not keep the argument slices
 // (in) after returning; keeping the values in them is fine.
 type Op struct {
-	fieldIndex int // 1 + the struct field a Field op reads; 0 for other ops
+	fieldIndex int      // 1 + the struct field a Field op reads; 0 for other ops
+	grad       gradFunc // first-order gradient on plain values, or nil (fastgrad.go)
 
 	Name     string
 	Forward  func(in []any) any

@@ -83,12 +83,19 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 	}
 	y := f(in)
 	t.planInto(in, xs, dxs)
-	t.backward(y, seed, false)
+	w := getWork()
+	for _, d := range dxs {
+		if d != nil && reflect.TypeOf(d).Elem().Kind() == reflect.Interface {
+			w.escape() // store hands such a gradient out without a deep copy
+		}
+	}
+	t.backward(y, seed, false, w)
 	for i, d := range dxs {
 		if d != nil {
 			store(d, t.grads[in[i].id], xs[i])
 		}
 	}
+	w.release()
 	return y.val
 }
 

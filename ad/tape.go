@@ -108,7 +108,7 @@ func Record(f func(xs []*Var) *Var, xs ...any) *Tape {
 		in[i] = t.Input(x)
 	}
 	y := f(in)
-	t.backward(y, nil, true)
+	t.backward(y, nil, true, nil)
 	return t
 }
 
@@ -148,9 +148,18 @@ func CheckInterrupt() {
 
 // backward runs the reverse pass from y with the given seed (nil means
 // one(y)), leaving the gradient of every input node in t.grads, and of every
-// node if keep is true.
-func (t *Tape) backward(y *Var, seed any, keep bool) {
-	t.grads = make([]any, len(t.nodes))
+// node if keep is true. Ops with a grad function (fastgrad.go) take their
+// storage from w (nil: allocate); the caller releases w once it has copied
+// the gradients it needs.
+func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
+	if w == nil {
+		w = &work{escaped: true} // scratch for this pass only
+	}
+	if keep {
+		w.escape() // every node's gradient stays visible through Nodes
+	}
+	var owned []bool
+	t.grads, owned = w.passSlices(len(t.nodes))
 	t.output = -1
 	if y == nil {
 		panic("ad: the function returned a nil *Var")
@@ -167,7 +176,6 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 	} else {
 		checkSameShape("seed", seed, y.val)
 	}
-	owned := make([]bool, len(t.nodes))
 	var scratch []any // reused for the gradients returned by Backward
 	t.grads[y.id] = seed
 	for i := y.id; i >= 0; i-- {
@@ -181,39 +189,42 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 		}
 		ins := n.inputs
 		var gin []any
+		if n.op.grad != nil {
+			vals, need, into, out := w.argSlices(len(ins))
+			for k, v := range ins {
+				vals[k], need[k], into[k] = v.val, v.tape == t, t.intoAt(ins, k)
+			}
+			if n.op.grad(w, materialize(g, n.val), vals, n.val, need, into, out) {
+				gin = out
+			}
+		}
 		switch {
+		case gin != nil:
 		case n.op.VJP != nil:
+			w.escape()
 			vals := make([]any, len(ins))
 			for k, v := range ins {
 				vals[k] = v.val
 			}
 			gin = n.op.VJP(materialize(g, n.val), vals, n.val)
 		case n.op.Backward != nil:
+			w.escape()
 			// One allocation for the constant wrappers of g, out and the
 			// inputs (two for ops of more than two inputs).
 			var cv []Var
 			var cin []*Var
 			if len(ins) <= 2 {
-				w := &wrappers{}
-				cv, cin = w.cv[:len(ins)+2], w.cin[:len(ins):len(ins)]
+				wr := &wrappers{}
+				cv, cin = wr.cv[:len(ins)+2], wr.cin[:len(ins):len(ins)]
 			} else {
 				cv, cin = make([]Var, len(ins)+2), make([]*Var, len(ins))
 			}
 			for k, v := range ins {
 				need := int8(-1)
-				var into *mat.Dense
 				if v.tape == t {
 					need = 1
-					if t.into != nil && t.grads[v.id] == nil {
-						into = t.into[v.id]
-						for _, w := range ins[:k] { // one buffer per node
-							if w.tape == t && w.id == v.id {
-								into = nil
-							}
-						}
-					}
 				}
-				cv[k] = Var{val: v.val, id: -1, need: need, into: into}
+				cv[k] = Var{val: v.val, id: -1, need: need, into: t.intoAt(ins, k)}
 				cin[k] = &cv[k]
 			}
 			gvar, outvar := &cv[len(ins)], &cv[len(ins)+1]
@@ -254,6 +265,22 @@ func (t *Tape) backward(y *Var, seed any, keep bool) {
 			t.grads[i] = nil // free memory of intermediate gradients no longer needed
 		}
 	}
+}
+
+// intoAt returns the destination matrix offered for the gradient of input
+// k of an op with inputs ins (see into.go): only for the first contribution
+// to that node's gradient, and only once per op.
+func (t *Tape) intoAt(ins []*Var, k int) *mat.Dense {
+	v := ins[k]
+	if v.tape != t || t.into == nil || t.grads[v.id] != nil {
+		return nil
+	}
+	for _, u := range ins[:k] {
+		if u.tape == t && u.id == v.id {
+			return nil
+		}
+	}
+	return t.into[v.id]
 }
 
 // checkGradShape panics if an op returned a scalar, vector or matrix

@@ -1,0 +1,297 @@
+package ad
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// gradsDiff reports the largest absolute difference between two gradient
+// values (scalars, vectors or matrices).
+func gradsDiff(t *testing.T, a, b any) float64 {
+	t.Helper()
+	if fa, ok := a.(float64); ok {
+		return math.Abs(fa - b.(float64))
+	}
+	fa, fb := flat(a), flat(b)
+	if len(fa) != len(fb) {
+		t.Fatalf("gradients of different sizes: %s and %s", describe(a), describe(b))
+	}
+	d := 0.0
+	for i := range fa {
+		d = math.Max(d, math.Abs(fa[i]-fb[i]))
+	}
+	return d
+}
+
+// TestFastGradsMatchBackward checks every op's grad function (the backward
+// pass of Grad) against its Backward (the differentiable form used by
+// Gradients), input by input, with and without a destination matrix, and
+// against central finite differences through CheckGrad.
+func TestFastGradsMatchBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	v := func(n int) any { return randVec(r, n) }
+	m := func(rows, cols int) any { return randMat(r, rows, cols) }
+	onehot := func(rows, cols int) any {
+		t := mat.NewDense(rows, cols, nil)
+		for j := 0; j < cols; j++ {
+			t.Set(r.IntN(rows), j, 1)
+		}
+		return t
+	}
+	onehotVec := func(n int) any {
+		t := mat.NewVecDense(n, nil)
+		t.SetVec(r.IntN(n), 1)
+		return t
+	}
+	cases := []struct {
+		name  string
+		op    *Op
+		in    []any
+		train []bool // which inputs are differentiated
+	}{
+		{"MatVec", matVecOpN, []any{m(4, 3), v(3)}, []bool{true, true}},
+		{"MatTVec", matVecOpT, []any{m(4, 3), v(4)}, []bool{true, true}},
+		{"MatMul", matMulOps[0][0], []any{m(4, 3), m(3, 5)}, []bool{true, true}},
+		{"MatMulTN", matMulOps[1][0], []any{m(3, 4), m(3, 5)}, []bool{true, true}},
+		{"MatMulNT", matMulOps[0][1], []any{m(4, 3), m(5, 3)}, []bool{true, true}},
+		{"MatMulTT", matMulOps[1][1], []any{m(3, 4), m(5, 3)}, []bool{true, true}},
+		{"MatMul/const B", matMulOps[0][0], []any{m(4, 3), m(3, 5)}, []bool{true, false}},
+		{"Add/vectors", addOp, []any{v(5), v(5)}, []bool{true, true}},
+		{"Add/matrices", addOp, []any{m(2, 3), m(2, 3)}, []bool{true, true}},
+		{"Add/scalars", addOp, []any{1.5, -0.25}, []bool{true, true}},
+		{"Add/broadcast scalar", addOp, []any{v(4), 2.0}, []bool{true, true}},
+		{"AddBias/vector", addBiasOp, []any{v(3), v(3)}, []bool{true, true}},
+		{"AddBias/batch", addBiasOp, []any{m(3, 4), v(3)}, []bool{true, true}},
+		{"Dense/vector", denseOp, []any{m(4, 3), v(4), v(3)}, []bool{true, true, true}},
+		{"Dense/batch", denseOp, []any{m(4, 3), v(4), m(3, 6)}, []bool{true, true, true}},
+		{"Logistic/vector", logisticOp, []any{v(6)}, []bool{true}},
+		{"Logistic/matrix", logisticOp, []any{m(3, 2)}, []bool{true}},
+		{"Logistic/scalar", logisticOp, []any{0.3}, []bool{true}},
+		{"Tanh/vector", tanhOp, []any{v(6)}, []bool{true}},
+		{"Exp/matrix", expOp, []any{m(2, 2)}, []bool{true}},
+		{"Sqrt/scalar", sqrtOp, []any{2.5}, []bool{true}},
+		{"SoftmaxCrossEntropy/vector", softmaxCEOp, []any{v(5), onehotVec(5)}, []bool{true, false}},
+		{"SoftmaxCrossEntropy/batch", softmaxCEOp, []any{m(5, 4), onehot(5, 4)}, []bool{true, false}},
+		{"SoftmaxCrossEntropy/target too", softmaxCEOp, []any{v(5), onehotVec(5)}, []bool{true, true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.op.grad == nil {
+				t.Fatalf("op %s has no grad function", c.op.Name)
+			}
+			out := c.op.Forward(c.in)
+			g := randomLike(r, out)
+			// The reference: Backward on constants.
+			cin := make([]*Var, len(c.in))
+			for k, x := range c.in {
+				need := int8(-1)
+				if c.train[k] {
+					need = 1
+				}
+				cin[k] = &Var{val: x, id: -1, need: need}
+			}
+			ref := c.op.Backward(Const(g), cin, Const(out))
+			for _, w := range []*work{nil, getWork()} {
+				need := append([]bool(nil), c.train...)
+				gin := make([]any, len(c.in))
+				if !c.op.grad(w, g, c.in, out, need, make([]*mat.Dense, len(c.in)), gin) {
+					if c.name == "Add/broadcast scalar" || c.name == "SoftmaxCrossEntropy/target too" {
+						return // declined: the pass falls back to Backward
+					}
+					t.Fatal("grad function declined")
+				}
+				for k := range c.in {
+					if !c.train[k] {
+						if gin[k] != nil {
+							t.Errorf("input %d: gradient computed though not needed", k)
+						}
+						continue
+					}
+					if d := gradsDiff(t, gin[k], ref[k].val); d > 1e-12 {
+						t.Errorf("input %d: grad function and Backward differ by %g", k, d)
+					}
+				}
+				if w != nil {
+					w.release()
+				}
+			}
+			// The whole backward pass of Grad against finite differences.
+			var train []any
+			for k, x := range c.in {
+				if c.train[k] {
+					train = append(train, x)
+				}
+			}
+			res := CheckGrad(func(xs []*Var) *Var {
+				in := make([]*Var, len(c.in))
+				for k, x := range c.in {
+					if c.train[k] {
+						in[k], xs = xs[0], xs[1:]
+					} else {
+						in[k] = Const(x)
+					}
+				}
+				y := Apply(c.op, in...)
+				if _, ok := g.(float64); ok {
+					return Mul(y, Const(g))
+				}
+				return Sum(Mul(y, Const(g)))
+			}, train, 0)
+			if res.MaxRelErr > 1e-6 {
+				t.Errorf("finite differences: %+v", res)
+			}
+		})
+	}
+}
+
+// randomLike returns a random value of x's shape (scalar, vector or matrix).
+func randomLike(r *rand.Rand, x any) any {
+	switch x := x.(type) {
+	case float64:
+		return r.Float64()*2 - 1
+	case *mat.VecDense:
+		return randVec(r, x.Len())
+	case *mat.Dense:
+		rows, cols := x.Dims()
+		return randMat(r, rows, cols)
+	}
+	panic(fmt.Sprintf("randomLike of %T", x))
+}
+
+// TestGradIntoDestination checks that the grad functions write weight
+// gradients into the offered destination matrix.
+func TestGradIntoDestination(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	a, x := randMat(r, 4, 3), randVec(r, 3)
+	dst := mat.NewDense(4, 3, nil)
+	gin := make([]any, 2)
+	g := randVec(r, 4)
+	if !matVecOpN.grad(nil, g, []any{a, x}, nil, []bool{true, false}, []*mat.Dense{dst, nil}, gin) {
+		t.Fatal("declined")
+	}
+	if gin[0] != any(dst) {
+		t.Fatal("the gradient of A was not written into the destination")
+	}
+	var want mat.Dense
+	want.Outer(1, g, x)
+	if !mat.EqualApprox(dst, &want, 1e-15) {
+		t.Fatal("destination holds a wrong outer product")
+	}
+	// A destination of the wrong shape is not used.
+	wrong := mat.NewDense(3, 4, nil)
+	matVecOpN.grad(nil, g, []any{a, x}, nil, []bool{true, false}, []*mat.Dense{wrong, nil}, gin)
+	if gin[0] == any(wrong) || mat.Norm(wrong, 1) != 0 {
+		t.Fatal("a destination of the wrong shape was written")
+	}
+}
+
+// smallNet is a two-layer network's parameters.
+type smallNet struct {
+	W1, W2 *mat.Dense
+	B1, B2 *mat.VecDense
+}
+
+func smallLoss(x, tg *mat.VecDense) func(n *Var) *Var {
+	return func(n *Var) *Var {
+		h := Logistic(Add(MatVec(Field(n, "W1"), Const(x)), Field(n, "B1")))
+		return SoftmaxCrossEntropy(Add(MatVec(Field(n, "W2"), h), Field(n, "B2")), Const(tg))
+	}
+}
+
+// TestRecycledBuffersStayCorrect runs many gradients in a row (recycling
+// the backward pass's storage between them, with different inputs and
+// shapes interleaved) and compares each with a fresh computation that
+// recycles nothing.
+func TestRecycledBuffersStayCorrect(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for step := range 30 {
+		hidden := 5 + step%3 // shapes change between steps
+		n := smallNet{W1: randMat(r, hidden, 4), B1: randVec(r, hidden), W2: randMat(r, 3, hidden), B2: randVec(r, 3)}
+		x := randVec(r, 4)
+		tg := mat.NewVecDense(3, nil)
+		tg.SetVec(r.IntN(3), 1)
+		var g smallNet
+		Grad(smallLoss(x, tg), n, &g)
+		// Reference: the Backward functions only (a recording run keeps
+		// every gradient, so nothing is recycled there).
+		ref := Record(func(xs []*Var) *Var { return smallLoss(x, tg)(xs[0]) }, n)
+		want := ref.Nodes()[0].Grad.(smallNet)
+		for _, p := range []struct {
+			name string
+			a, b mat.Matrix
+		}{{"W1", g.W1, want.W1}, {"W2", g.W2, want.W2}, {"B1", g.B1, want.B1}, {"B2", g.B2, want.B2}} {
+			if !mat.EqualApprox(p.a, p.b, 1e-12) {
+				t.Fatalf("step %d: gradient %s differs from the reference", step, p.name)
+			}
+		}
+	}
+}
+
+// TestEscapedGradientsAreNotRecycled checks that a gradient seen by a
+// custom op (which may keep it) or handed out through a *any destination
+// is never overwritten by a later gradient computation.
+func TestEscapedGradientsAreNotRecycled(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	n := smallNet{W1: randMat(r, 5, 4), B1: randVec(r, 5), W2: randMat(r, 3, 5), B2: randVec(r, 3)}
+	x := randVec(r, 4)
+	tg := mat.NewVecDense(3, []float64{0, 1, 0})
+	var kept *mat.VecDense
+	keep := Op1("keep", func(x any) (any, func(g any) any) {
+		return x, func(g any) any {
+			kept = g.(*mat.VecDense) // allowed: an op may keep the values it gets
+			return g
+		}
+	})
+	var g smallNet
+	Grad(func(n *Var) *Var {
+		h := Logistic(Add(MatVec(Field(n, "W1"), Const(x)), Field(n, "B1")))
+		return SoftmaxCrossEntropy(keep(Add(MatVec(Field(n, "W2"), h), Field(n, "B2"))), Const(tg))
+	}, n, &g)
+	snapshot := mat.VecDenseCopyOf(kept)
+	later := func() { // later passes of the same shapes, recycling their storage
+		for range 5 {
+			n2 := smallNet{W1: randMat(r, 5, 4), B1: randVec(r, 5), W2: randMat(r, 3, 5), B2: randVec(r, 3)}
+			Grad(smallLoss(randVec(r, 4), tg), n2, &g)
+		}
+	}
+	later()
+	if !mat.Equal(kept, snapshot) {
+		t.Fatal("a gradient kept by a custom op was overwritten by a later computation")
+	}
+	var asAny any
+	Grad(smallLoss(x, tg), n, &asAny)
+	b1 := asAny.(smallNet).B1
+	anySnap := mat.VecDenseCopyOf(b1)
+	later()
+	if !mat.Equal(b1, anySnap) {
+		t.Fatal("a gradient handed out through a *any was overwritten by a later computation")
+	}
+}
+
+// TestLogisticAccurate checks the branch-free logistic against the form
+// that never overflows, across the whole range, and its limits.
+func TestLogisticAccurate(t *testing.T) {
+	for x := -700.0; x <= 40; x += 0.37 {
+		e := math.Exp(x)
+		want := e / (1 + e)
+		if x >= 0 {
+			want = 1 / (1 + math.Exp(-x))
+		}
+		if got := logistic(x); math.Abs(got-want) > 4e-16*want {
+			t.Fatalf("logistic(%v) = %v, want %v", x, got, want)
+		}
+	}
+	for x, want := range map[float64]float64{-1000: 0, 1000: 1, math.Inf(-1): 0, math.Inf(1): 1} {
+		if got := logistic(x); got != want {
+			t.Errorf("logistic(%v) = %v, want %v", x, got, want)
+		}
+	}
+	v := Eval(func(x *Var) *Var { return Logistic(x) }, mat.NewVecDense(3, []float64{-1000, 0, 1000})).(*mat.VecDense)
+	if v.AtVec(0) != 0 || v.AtVec(1) != 0.5 || v.AtVec(2) != 1 {
+		t.Fatalf("Logistic([-1000 0 1000]) = %v", mat.Formatted(v.T()))
+	}
+}
