@@ -57,6 +57,12 @@ type work struct {
 	need  []bool
 	into  []*mat.Dense
 	gin   []any
+
+	// Scratch of planInto (into.go).
+	cands   []cand
+	seen    []int
+	spans   []span
+	intoMap map[int]*mat.Dense
 }
 
 // maxKept bounds the bytes a work keeps for reuse.
@@ -104,6 +110,7 @@ func (w *work) release() {
 	clear(w.vals)
 	clear(w.into)
 	clear(w.gin)
+	clear(w.intoMap)
 	works.Put(w)
 }
 

@@ -2,7 +2,6 @@ package ad
 
 import (
 	"reflect"
-	"sync"
 	"unsafe"
 
 	"gonum.org/v1/gonum/mat"
@@ -99,17 +98,17 @@ func collectSpans(x any, out []span, depth int) []span {
 	return out
 }
 
-// spanPool recycles the span lists of planInto across calls.
-var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 64); return &s }}
+// cand is a node whose gradient may be written into a destination matrix.
+type cand struct {
+	id int
+	m  *mat.Dense
+}
 
 // planInto sets t.into: for each node whose gradient will be stored into a
 // destination matrix, that matrix.
-func (t *Tape) planInto(in []*Var, xs, dxs []any) {
-	type cand struct {
-		id int
-		m  *mat.Dense
-	}
-	var cands []cand
+func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
+	cands := w.cands[:0]
+	defer func() { clear(cands); w.cands = cands[:0] }()
 	sameShape := func(m *mat.Dense, like any) bool {
 		x, ok := like.(*mat.Dense)
 		if m == nil || !ok || m.IsEmpty() || x == nil {
@@ -139,7 +138,7 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any) {
 		if dv.Kind() != reflect.Struct {
 			continue
 		}
-		var seen []int
+		seen := w.seen[:0]
 	nodes:
 		for j := in[i].id + 1; j < len(t.nodes); j++ {
 			n := &t.nodes[j]
@@ -159,13 +158,13 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any) {
 				}
 			}
 		}
+		w.seen = seen[:0]
 	}
 	if len(cands) == 0 {
 		return
 	}
 	// Everything the backward pass may read, collected once.
-	sp := spanPool.Get().(*[]span)
-	used := (*sp)[:0]
+	used := w.spans[:0]
 	for k := range t.nodes {
 		n := &t.nodes[k]
 		if n.op != nil && n.op.fieldIndex != 0 {
@@ -178,7 +177,7 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any) {
 			}
 		}
 	}
-	defer func() { *sp = used[:0]; spanPool.Put(sp) }()
+	defer func() { w.spans = used[:0] }()
 	for k, c := range cands {
 		s, _ := matSpan(c.m)
 		if overlapsSpans(s, used) {
@@ -194,7 +193,10 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any) {
 			continue
 		}
 		if t.into == nil {
-			t.into = make(map[int]*mat.Dense, len(cands))
+			if w.intoMap == nil {
+				w.intoMap = make(map[int]*mat.Dense, len(cands))
+			}
+			t.into = w.intoMap
 		}
 		t.into[c.id] = c.m
 	}

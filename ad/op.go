@@ -57,8 +57,14 @@ func Apply(op *Op, in ...*Var) *Var {
 	}
 	if len(in) <= 2 {
 		// Ops of one or two inputs: the argument list, the result Var and
-		// (when recorded) the node's input list in one allocation.
-		a := &applied{}
+		// (when recorded) the node's input list in one allocation, or in
+		// the tape's current chunk of them.
+		var a *applied
+		if t == nil {
+			a = &applied{}
+		} else {
+			a = t.newApplied()
+		}
 		vals := a.vals[:len(in):len(in)]
 		for i, v := range in {
 			vals[i] = v.val

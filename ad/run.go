@@ -82,8 +82,8 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 		in[i] = t.Input(x)
 	}
 	y := f(in)
-	t.planInto(in, xs, dxs)
 	w := getWork()
+	t.planInto(in, xs, dxs, w)
 	for _, d := range dxs {
 		if d != nil && reflect.TypeOf(d).Elem().Kind() == reflect.Interface {
 			w.escape() // store hands such a gradient out without a deep copy

@@ -24,6 +24,18 @@ type Tape struct {
 	grads    []any              // gradient of each node after a backward pass
 	creating bool               // recording the backward pass itself (Gradients)
 	into     map[int]*mat.Dense // node ID → destination matrix for its gradient (into.go)
+	chunk    []applied          // storage for the next recorded ops' Vars
+}
+
+// newApplied returns storage for one recorded op of at most two inputs,
+// allocated in chunks: a tape keeps all its Vars alive anyway.
+func (t *Tape) newApplied() *applied {
+	if len(t.chunk) == 0 {
+		t.chunk = make([]applied, 16)
+	}
+	a := &t.chunk[0]
+	t.chunk = t.chunk[1:]
+	return a
 }
 
 type node struct {
@@ -35,7 +47,7 @@ type node struct {
 
 // NewTape returns an empty tape. Most users never need one: Grad and its
 // relatives create their own.
-func NewTape() *Tape { return &Tape{output: -1} }
+func NewTape() *Tape { return &Tape{output: -1, nodes: make([]node, 0, 32)} }
 
 // Input records x as an input of the computation and returns its Var.
 func (t *Tape) Input(x any) *Var {
