@@ -48,6 +48,7 @@ type work struct {
 	usedV   []*mat.VecDense         // handed out during this pass
 	usedM   []*mat.Dense
 	kept    int // bytes held in the free lists
+	handed  int // bytes handed out (tracked) in this pass
 	escaped bool
 
 	// Scratch of the pass, reused across passes.
@@ -65,8 +66,14 @@ type work struct {
 	intoMap map[int]*mat.Dense
 }
 
-// maxKept bounds the bytes a work keeps for reuse.
-const maxKept = 256 << 20
+// maxKept bounds the bytes a work keeps for reuse, and maxPass the bytes
+// of gradient storage one pass takes from it; beyond that (say, a loss
+// summed example by example, each with its own 2 MB weight gradient) the
+// pass allocates as usual and the garbage collector frees what it drops.
+const (
+	maxKept = 64 << 20
+	maxPass = 32 << 20
+)
 
 var works = sync.Pool{New: func() any {
 	return &work{vecs: map[int][]*mat.VecDense{}, mats: map[[2]int][]*mat.Dense{}}
@@ -75,7 +82,7 @@ var works = sync.Pool{New: func() any {
 // getWork returns a work from the pool, ready for a pass.
 func getWork() *work {
 	w := works.Get().(*work)
-	w.escaped = false
+	w.escaped, w.handed = false, 0
 	return w
 }
 
@@ -117,9 +124,10 @@ func (w *work) release() {
 // vec returns a vector of length n > 0 whose elements the caller must all
 // overwrite.
 func (w *work) vec(n int) *mat.VecDense {
-	if w == nil {
+	if w == nil || w.handed+8*n > maxPass {
 		return mat.NewVecDense(n, nil)
 	}
+	w.handed += 8 * n
 	var v *mat.VecDense
 	if l := w.vecs[n]; len(l) > 0 {
 		v = l[len(l)-1]
@@ -136,9 +144,10 @@ func (w *work) vec(n int) *mat.VecDense {
 // dense returns an r×c matrix (r, c > 0) whose elements the caller must all
 // overwrite.
 func (w *work) dense(r, c int) *mat.Dense {
-	if w == nil {
+	if w == nil || w.handed+8*r*c > maxPass {
 		return mat.NewDense(r, c, nil)
 	}
+	w.handed += 8 * r * c
 	var m *mat.Dense
 	k := [2]int{r, c}
 	if l := w.mats[k]; len(l) > 0 {

@@ -295,3 +295,57 @@ func TestLogisticAccurate(t *testing.T) {
 		t.Fatalf("Logistic([-1000 0 1000]) = %v", mat.Formatted(v.T()))
 	}
 }
+
+// TestRecyclingIsBounded runs a loss summed example by example, each
+// example contributing its own 300×784 weight gradient (75 MB in all), and
+// checks that a pass tracks at most maxPass bytes for recycling, that the
+// pool keeps at most maxKept, and that the gradient is right.
+func TestRecyclingIsBounded(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	w := randMat(r, 300, 784)
+	xs := make([]*mat.VecDense, 40)
+	for i := range xs {
+		xs[i] = randVec(r, 784)
+	}
+	tg := mat.NewVecDense(300, nil)
+	tg.SetVec(7, 1)
+	f := func(w *Var) *Var {
+		var loss *Var
+		for _, x := range xs {
+			l := SoftmaxCrossEntropy(Logistic(MatVec(w, Const(x))), Const(tg))
+			if loss == nil {
+				loss = l
+			} else {
+				loss = Add(loss, l)
+			}
+		}
+		return loss
+	}
+	var g *mat.Dense
+	Grad(f, w, &g)
+	wk := getWork() // the work the pass just released (before any GC)
+	held := 0
+	for _, l := range wk.mats {
+		for _, m := range l {
+			r, c := m.Dims()
+			held += 8 * r * c
+		}
+	}
+	for _, l := range wk.vecs {
+		for _, v := range l {
+			held += 8 * v.Len()
+		}
+	}
+	kept := wk.kept
+	wk.release()
+	want := Record(func(in []*Var) *Var { return f(in[0]) }, w).Nodes()[0].Grad.(*mat.Dense)
+	if !mat.EqualApprox(g, want, 1e-9) {
+		t.Fatal("gradient differs from the reference")
+	}
+	if held == 0 && !raceEnabled {
+		t.Fatal("nothing was recycled: the test checks nothing")
+	}
+	if held > maxPass || kept > maxKept || held != kept {
+		t.Fatalf("the pool holds %d bytes (accounted %d); limits %d per pass, %d kept", held, kept, maxPass, maxKept)
+	}
+}
