@@ -100,6 +100,20 @@
 // openblas (cgo and OpenBLAS) makes gonum use OpenBLAS; BLAS reports which
 // implementation is in use.
 //
+// # Cost
+//
+// Every op computes its result eagerly with gonum and returns a fresh value,
+// so the forward pass costs what the gonum calls cost plus one small
+// allocation per op. The backward pass of Grad reuses memory: weight
+// gradients are written straight into the destination's matrices, and the
+// common ops (products, affine layers, element-wise maps, softmax
+// cross-entropy, field reads) compute their first-order gradients into
+// buffers recycled from one Grad call to the next, so a training step
+// allocates little beyond its forward values. Gradients that leave the
+// package as they are (a *any destination, a custom op's VJP, Record) are
+// never recycled. On backprop's MNIST network a training step costs within
+// about 10% of a hand-written gonum step (see BenchmarkMLP).
+//
 // # Checking and cancelling
 //
 // CheckGrad compares any gradient with central finite differences and

@@ -332,6 +332,16 @@ func init() {
 	expOp = unaryOp("Exp", math.Exp,
 		func(_, y float64) float64 { return y },
 		func(_, y *Var) *Var { return y })
+	expOp.Forward = func(in []any) any {
+		x := in[0]
+		if numericOnly("Exp", x) == kindScalar {
+			return math.Exp(x.(float64))
+		}
+		src := flat(x)
+		out := make([]float64, len(src))
+		expInto(out, src) // the table-driven kernel (expkernel.go)
+		return withData(x, out)
+	}
 	logOp = unaryOp("Log", math.Log,
 		func(x, _ float64) float64 { return 1 / x },
 		func(x, _ *Var) *Var { return Recip(x) })
@@ -381,7 +391,8 @@ func init() {
 		func(_, y float64) float64 { return y * (1 - y) },
 		func(_, y *Var) *Var { return Mul(y, Sub(Scalar(1), y)) })
 	// The logistic function is the hidden layer of most networks here: give
-	// it and its gradient loops without a call per element.
+	// it and its gradient loops without a call per element (logisticInto,
+	// expkernel.go).
 	logisticOp.Forward = func(in []any) any {
 		x := in[0]
 		if numericOnly("Logistic", x) == kindScalar {
@@ -389,9 +400,7 @@ func init() {
 		}
 		src := flat(x)
 		out := make([]float64, len(src))
-		for i, v := range src {
-			out[i] = 1 / (1 + math.Exp(-v)) // no branch: see logistic
-		}
+		logisticInto(out, src)
 		return withData(x, out)
 	}
 	logisticOp.grad = logisticGrad
@@ -442,8 +451,8 @@ func signum(x float64) float64 {
 // The one formula is accurate to rounding everywhere: for x < 0, e^−x is
 // large but 1 + e^−x and its reciprocal lose no relative precision, and
 // for x < −709 e^−x overflows to +Inf and the result is 0 (the true value
-// is below the smallest normal float64). Without a branch on the sign the
-// loop over a layer's pre-activations runs without mispredictions.
+// is below the smallest normal float64). Vectors and matrices use the
+// faster logisticInto (expkernel.go), which agrees with it to 3 ulp.
 func logistic(x float64) float64 {
 	return 1 / (1 + math.Exp(-x))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -117,13 +119,20 @@ func matVecOp(trans bool) *Op {
 				}
 				panic(fmt.Sprintf("ad.%s: matrix is %d×%d but vector has length %d", name, r, c, x.Len()))
 			}
-			y := mat.NewVecDense(r, nil)
+			// BLAS directly: the result is fresh, so none of MulVec's
+			// overlap checks and receiver handling are needed.
+			t := blas.NoTrans
 			if trans {
-				y.MulVec(a.T(), x)
-			} else {
-				y.MulVec(a, x)
+				t = blas.Trans
 			}
-			return y
+			y := make([]float64, r)
+			if r > 0 && c > 0 {
+				blas64.Gemv(t, 1, a.RawMatrix(), x.RawVector(), 0, blas64.Vector{N: r, Inc: 1, Data: y})
+			}
+			if r == 0 {
+				return &mat.VecDense{}
+			}
+			return mat.NewVecDense(r, y)
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			a, x := in[0], in[1]
