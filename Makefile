@@ -64,6 +64,7 @@ bench:
 	$(SETUP) --only check,system,modules
 	@dpkg -s python3-torch >/dev/null 2>&1 || { echo "apt-get install -y python3-torch"; apt-get install -y python3-torch || echo "python3-torch unavailable: the PyTorch column will read n/a"; }
 	go test -run '^$$' -bench . -benchmem -count 1 ./...
+	bench/ratios.sh
 	bench/pytorch.sh
 	tests/kernel/bench.sh
 

@@ -59,6 +59,8 @@ type work struct {
 	into  []*mat.Dense
 	gin   []any
 
+	stored []any // scratch of backward: the gradients one op's step stored
+
 	// Scratch of planInto (into.go).
 	cands   []cand
 	seen    []int
@@ -99,13 +101,13 @@ func (w *work) escape() {
 func (w *work) release() {
 	if !w.escaped {
 		for _, v := range w.usedV {
-			if w.kept += 8 * v.Len(); w.kept <= maxKept {
+			if w.keepBytes(8 * v.Len()) {
 				w.vecs[v.Len()] = append(w.vecs[v.Len()], v)
 			}
 		}
 		for _, m := range w.usedM {
 			r, c := m.Dims()
-			if w.kept += 8 * r * c; w.kept <= maxKept {
+			if w.keepBytes(8 * r * c) {
 				w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], m)
 			}
 		}
@@ -117,6 +119,7 @@ func (w *work) release() {
 	clear(w.vals)
 	clear(w.into)
 	clear(w.gin)
+	clear(w.stored)
 	clear(w.intoMap)
 	works.Put(w)
 }
@@ -162,7 +165,100 @@ func (w *work) dense(r, c int) *mat.Dense {
 	return m
 }
 
-// scratch returns the per-pass slices sized for n nodes.
+// keptScratch returns an empty list for the gradients one backward step
+// stores.
+func (w *work) keptScratch() []any {
+	clear(w.stored)
+	return w.stored[:0]
+}
+
+// keepBytes reports whether n more bytes fit in the free lists, and counts
+// them if so.
+func (w *work) keepBytes(n int) bool {
+	if w.kept+n > maxKept {
+		return false
+	}
+	w.kept += n
+	return true
+}
+
+// plainGrad reports whether a gradient is a plain scalar, vector or matrix
+// (not a sparse part or accumulator of a composite value), so that adding
+// another gradient to it never keeps a reference to that other gradient.
+func plainGrad(g any) bool {
+	switch g.(type) {
+	case float64, *mat.VecDense, *mat.Dense:
+		return true
+	}
+	return false
+}
+
+// refersTo reports whether the gradient g is the buffer b or a part
+// holding it.
+func refersTo(g any, b any) bool {
+	if p, ok := g.(part); ok {
+		return refersTo(p.g, b)
+	}
+	switch g := g.(type) {
+	case *mat.VecDense:
+		bv, ok := b.(*mat.VecDense)
+		return ok && g == bv
+	case *mat.Dense:
+		bm, ok := b.(*mat.Dense)
+		return ok && g == bm
+	}
+	return false
+}
+
+// recycleSince returns to the free lists the buffers handed out since the
+// marks (by one op's grad function) that are not in kept, unless the pass
+// has escaped. They are the transient gradients of a backward step: a
+// contribution added into a gradient that already existed, which nothing
+// refers to any more. So a loss summed over many examples reuses one
+// buffer for each example's contribution instead of taking a new one.
+func (w *work) recycleSince(markV, markM int, kept []any) {
+	w.stored = kept[:0]
+	if w.escaped {
+		return
+	}
+	isKept := func(b any) bool {
+		for _, g := range kept {
+			if refersTo(g, b) {
+				return true
+			}
+		}
+		return false
+	}
+	keepV := w.usedV[:markV]
+	for _, v := range w.usedV[markV:] {
+		if isKept(v) {
+			keepV = append(keepV, v)
+			continue
+		}
+		w.handed -= 8 * v.Len()
+		if w.keepBytes(8 * v.Len()) {
+			w.vecs[v.Len()] = append(w.vecs[v.Len()], v)
+		}
+	}
+	clear(w.usedV[len(keepV):])
+	w.usedV = keepV
+	keepM := w.usedM[:markM]
+	for _, m := range w.usedM[markM:] {
+		if isKept(m) {
+			keepM = append(keepM, m)
+			continue
+		}
+		r, c := m.Dims()
+		w.handed -= 8 * r * c
+		if w.keepBytes(8 * r * c) {
+			w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], m)
+		}
+	}
+	clear(w.usedM[len(keepM):])
+	w.usedM = keepM
+}
+
+// passSlices returns the per-pass slices sized for n nodes.
 func (w *work) passSlices(n int) (grads []any, owned []bool) {
 	if w == nil {
 		return make([]any, n), make([]bool, n)
@@ -347,7 +443,7 @@ func passGrad(w *work, g any, in []any, _ any, need []bool, _ []*mat.Dense, gin 
 	return true
 }
 
-// rowSumsInto returns the row sums of a contiguous r×c matrix.
+// rowSums returns the row sums of the r×c matrix g in a vector from w.
 func (w *work) rowSums(g *mat.Dense) *mat.VecDense {
 	r, c := g.Dims()
 	gd := g.RawMatrix()

@@ -349,3 +349,140 @@ func TestRecyclingIsBounded(t *testing.T) {
 		t.Fatalf("the pool holds %d bytes (accounted %d); limits %d per pass, %d kept", held, kept, maxPass, maxKept)
 	}
 }
+
+// randNet is the parameter struct of the random programs below.
+type randNet struct {
+	W, U *mat.Dense
+	B    *mat.VecDense
+}
+
+// TestRecyclingRandomPrograms differentiates many random computations —
+// fan-out, fan-in, sums over examples, fields read once or many times,
+// repeated inputs, products with parameters — with Grad (whose backward
+// pass recycles storage, within a pass and across passes) and compares
+// every gradient with Record's (which recycles nothing).
+func TestRecyclingRandomPrograms(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	const n = 4
+	for prog := range 300 {
+		seed := r.Uint64()
+		net := randNet{W: randMat(r, n, n), U: randMat(r, n, n), B: randVec(r, n)}
+		f := func(p *Var) *Var {
+			pr := rand.New(rand.NewPCG(seed, 1)) // the same program every call
+			w, u, b := Field(p, "W"), Field(p, "U"), Field(p, "B")
+			vals := []*Var{Const(randVec(pr, n)), b}
+			var loss *Var
+			for range 3 + pr.IntN(8) {
+				a := vals[pr.IntN(len(vals))]
+				c := vals[pr.IntN(len(vals))]
+				var v *Var
+				switch pr.IntN(9) {
+				case 0:
+					v = Add(a, c)
+				case 1:
+					v = Logistic(a)
+				case 2:
+					v = Tanh(a)
+				case 3:
+					v = MatVec(w, a)
+				case 4:
+					v = MatVec(Field(p, "U"), a) // a field read again
+				case 5:
+					v = Add(MatVec(u, a), Field(p, "B"))
+				case 6:
+					v = Add(a, a) // both inputs the same node
+				case 7:
+					v = Dense(w, b, a)
+				case 8:
+					tg := mat.NewVecDense(n, nil)
+					tg.SetVec(pr.IntN(n), 1)
+					l := SoftmaxCrossEntropy(a, Const(tg)) // one example's loss
+					if loss == nil {
+						loss = l
+					} else {
+						loss = Add(loss, l)
+					}
+					continue
+				}
+				vals = append(vals, v)
+			}
+			tg := mat.NewVecDense(n, nil)
+			tg.SetVec(0, 1)
+			l := SoftmaxCrossEntropy(vals[len(vals)-1], Const(tg))
+			if loss == nil {
+				return l
+			}
+			return Add(loss, l)
+		}
+		var g randNet
+		for rep := range 2 { // the second pass takes recycled buffers
+			loss := Grad(f, net, &g).(float64)
+			want := Record(func(in []*Var) *Var { return f(in[0]) }, net)
+			wg, _ := want.Nodes()[0].Grad.(randNet)
+			wl := Eval(f, net).(float64)
+			if math.Abs(loss-wl) > 1e-12*math.Max(1, math.Abs(wl)) {
+				t.Fatalf("program %d pass %d: loss %v, want %v", prog, rep, loss, wl)
+			}
+			orZero := func(m mat.Matrix, r, c int) mat.Matrix {
+				switch m := m.(type) {
+				case *mat.Dense:
+					if m != nil {
+						return m
+					}
+				case *mat.VecDense:
+					if m != nil {
+						return m
+					}
+				}
+				return mat.NewDense(r, c, nil)
+			}
+			for _, c := range []struct {
+				name string
+				a, b mat.Matrix
+				r, c int
+			}{{"W", g.W, wg.W, n, n}, {"U", g.U, wg.U, n, n}, {"B", g.B, wg.B, n, 1}} {
+				if !mat.EqualApprox(orZero(c.a, c.r, c.c), orZero(c.b, c.r, c.c), 1e-12) {
+					t.Fatalf("program %d pass %d: gradient %s differs from the reference", prog, rep, c.name)
+				}
+			}
+		}
+	}
+}
+
+// TestTransientGradientsRecycledWithinAPass checks that a loss summed over
+// many examples, each adding its weight gradient into the first one, takes
+// one recycled buffer for all the examples' contributions instead of one
+// each.
+func TestTransientGradientsRecycledWithinAPass(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops objects at random under -race")
+	}
+	r := rand.New(rand.NewPCG(19, 20))
+	w := randMat(r, 30, 20)
+	tg := mat.NewVecDense(30, nil)
+	tg.SetVec(3, 1)
+	f := func(w *Var) *Var {
+		var loss *Var
+		for range 50 {
+			l := SoftmaxCrossEntropy(MatVec(w, Const(randVec(r, 20))), Const(tg))
+			if loss == nil {
+				loss = l
+			} else {
+				loss = Add(loss, l)
+			}
+		}
+		return loss
+	}
+	var g *mat.Dense
+	Grad(f, w, &g) // warm the pool
+	wk := getWork()
+	before := len(wk.mats[[2]int{30, 20}])
+	wk.release()
+	Grad(f, w, &g)
+	wk = getWork()
+	after := len(wk.mats[[2]int{30, 20}])
+	wk.release()
+	if after > 2 || after != before {
+		t.Fatalf("the pool holds %d (then %d) 30×20 buffers after a pass over 50 examples; want at most 2, the same each time", before, after)
+	}
+}

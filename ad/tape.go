@@ -201,6 +201,7 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 		}
 		ins := n.inputs
 		var gin []any
+		markV, markM := len(w.usedV), len(w.usedM) // buffers handed out from here on are this op's
 		if n.op.grad != nil {
 			vals, need, into, out := w.argSlices(len(ins))
 			for k, v := range ins {
@@ -258,6 +259,7 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 		if len(gin) != len(ins) {
 			panic(fmt.Sprintf("ad: op %s returned %d gradients for %d inputs", n.name, len(gin), len(ins)))
 		}
+		kept := w.keptScratch()
 		for k, v := range ins {
 			if v.tape != t || gin[k] == nil {
 				continue
@@ -266,13 +268,20 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 			j := v.id
 			if t.grads[j] == nil {
 				t.grads[j] = gin[k]
+				kept = append(kept, gin[k])
 				if m, ok := gin[k].(*mat.Dense); ok && m != nil && t.into[j] == m {
 					owned[j] = true // the destination matrix: accumulate in place
 				}
 				continue
 			}
+			if !plainGrad(t.grads[j]) || !plainGrad(gin[k]) {
+				kept = append(kept, gin[k]) // it may live on inside a sparse gradient
+			}
 			t.grads[j], owned[j] = accumulate(t.grads[j], owned[j], gin[k], t.nodes[j].val)
 		}
+		// What this op's grad function took from w and nothing kept (a
+		// contribution added into an existing gradient) is free again.
+		w.recycleSince(markV, markM, kept)
 		if !keep && i != y.id {
 			t.grads[i] = nil // free memory of intermediate gradients no longer needed
 		}
