@@ -59,7 +59,10 @@ type work struct {
 	into  []*mat.Dense
 	gin   []any
 
-	stored []any // scratch of backward: the gradients one op's step stored
+	solo   []any        // per node: the buffer from w its gradient is, when nothing else refers to it
+	stored []storedGrad // scratch of backward: the gradients one step stored
+	fresh  []any        // scratch of endStep
+	later  []any        // buffers replaced during a step, held from its end on
 
 	// Scratch of planInto (into.go).
 	cands   []cand
@@ -100,6 +103,11 @@ func (w *work) escape() {
 // unless they escaped, the scratch is cleared, and w returns to the pool.
 func (w *work) release() {
 	if !w.escaped {
+		for _, b := range w.solo {
+			if b != nil {
+				w.free(b)
+			}
+		}
 		for _, v := range w.usedV {
 			if w.keepBytes(8 * v.Len()) {
 				w.vecs[v.Len()] = append(w.vecs[v.Len()], v)
@@ -116,6 +124,7 @@ func (w *work) release() {
 	clear(w.usedM)
 	w.usedV, w.usedM = w.usedV[:0], w.usedM[:0]
 	clear(w.grads)
+	clear(w.solo)
 	clear(w.vals)
 	clear(w.into)
 	clear(w.gin)
@@ -165,9 +174,16 @@ func (w *work) dense(r, c int) *mat.Dense {
 	return m
 }
 
-// keptScratch returns an empty list for the gradients one backward step
+// storedGrad is a gradient one backward step stored: as the gradient of
+// node slot, or (slot −1) inside the sparse gradient of a composite value.
+type storedGrad struct {
+	g    any
+	slot int
+}
+
+// storedScratch returns an empty list for the gradients one backward step
 // stores.
-func (w *work) keptScratch() []any {
+func (w *work) storedScratch() []storedGrad {
 	clear(w.stored)
 	return w.stored[:0]
 }
@@ -180,17 +196,6 @@ func (w *work) keepBytes(n int) bool {
 	}
 	w.kept += n
 	return true
-}
-
-// plainGrad reports whether a gradient is a plain scalar, vector or matrix
-// (not a sparse part or accumulator of a composite value), so that adding
-// another gradient to it never keeps a reference to that other gradient.
-func plainGrad(g any) bool {
-	switch g.(type) {
-	case float64, *mat.VecDense, *mat.Dense:
-		return true
-	}
-	return false
 }
 
 // refersTo reports whether the gradient g is the buffer b or a part
@@ -210,52 +215,119 @@ func refersTo(g any, b any) bool {
 	return false
 }
 
-// recycleSince returns to the free lists the buffers handed out since the
-// marks (by one op's grad function) that are not in kept, unless the pass
-// has escaped. They are the transient gradients of a backward step: a
-// contribution added into a gradient that already existed, which nothing
-// refers to any more. So a loss summed over many examples reuses one
-// buffer for each example's contribution instead of taking a new one.
-func (w *work) recycleSince(markV, markM int, kept []any) {
-	w.stored = kept[:0]
-	if w.escaped {
-		return
-	}
-	isKept := func(b any) bool {
-		for _, g := range kept {
-			if refersTo(g, b) {
-				return true
-			}
-		}
-		return false
-	}
-	keepV := w.usedV[:markV]
-	for _, v := range w.usedV[markV:] {
-		if isKept(v) {
-			keepV = append(keepV, v)
-			continue
-		}
-		w.handed -= 8 * v.Len()
-		if w.keepBytes(8 * v.Len()) {
-			w.vecs[v.Len()] = append(w.vecs[v.Len()], v)
+// refs counts the stored gradients that refer to b and returns the slot of
+// the last of them.
+func refs(stored []storedGrad, b any) (n, slot int) {
+	for _, s := range stored {
+		if refersTo(s.g, b) {
+			n, slot = n+1, s.slot
 		}
 	}
-	clear(w.usedV[len(keepV):])
-	w.usedV = keepV
-	keepM := w.usedM[:markM]
-	for _, m := range w.usedM[markM:] {
-		if isKept(m) {
-			keepM = append(keepM, m)
-			continue
+	return n, slot
+}
+
+// free returns the buffer b (a *mat.VecDense or *mat.Dense from w, which
+// nothing refers to any more) to the free lists.
+func (w *work) free(b any) {
+	switch b := b.(type) {
+	case *mat.VecDense:
+		w.handed -= 8 * b.Len()
+		if w.keepBytes(8 * b.Len()) {
+			w.vecs[b.Len()] = append(w.vecs[b.Len()], b)
 		}
-		r, c := m.Dims()
+	case *mat.Dense:
+		r, c := b.Dims()
 		w.handed -= 8 * r * c
 		if w.keepBytes(8 * r * c) {
-			w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], m)
+			w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], b)
 		}
 	}
-	clear(w.usedM[len(keepM):])
-	w.usedM = keepM
+}
+
+// hold keeps the buffer b until the end of the pass.
+func (w *work) hold(b any) {
+	switch b := b.(type) {
+	case *mat.VecDense:
+		w.usedV = append(w.usedV, b)
+	case *mat.Dense:
+		w.usedM = append(w.usedM, b)
+	}
+}
+
+// settle decides the fate of a buffer after a backward step, from the
+// gradients the step stored: free if none refers to it, the own buffer of
+// a node if exactly one node's gradient is it, else held to the end.
+func (w *work) settle(b any, stored []storedGrad) {
+	switch n, slot := refs(stored, b); {
+	case n == 0:
+		w.free(b)
+	case n == 1 && slot >= 0 && w.solo[slot] == nil:
+		w.solo[slot] = b
+	default:
+		w.hold(b)
+	}
+}
+
+// replaced is called when the gradient of node j becomes sum (another
+// contribution was added): the buffer node j's gradient was alone is free
+// if sum does not refer to it.
+func (w *work) replaced(j int, sum any) {
+	if w.escaped || w.solo[j] == nil {
+		return
+	}
+	b := w.solo[j]
+	w.solo[j] = nil
+	if plainGrad(sum) && !refersTo(sum, b) {
+		w.free(b)
+	} else {
+		w.later = append(w.later, b) // held once endStep has settled the step's own buffers
+	}
+}
+
+// endStep settles, after the backward step of node i, the buffers its grad
+// function took from w (those handed out since the marks) and, when node
+// i's gradient is being dropped, the buffer that gradient was alone. plain
+// says whether node i's gradient was a plain value: a sparse one was
+// materialized into a composite value the step may have stored, which can
+// refer to the buffer without refersTo seeing it, so it is held.
+//
+// Every buffer handed out in a pass is, at any time, in exactly one of the
+// free lists, the used lists (held to the end of the pass) or w.solo.
+func (w *work) endStep(markV, markM int, stored []storedGrad, i int, dropping, plain bool) {
+	w.stored = stored[:0]
+	if w.escaped {
+		clear(w.later)
+		w.later = w.later[:0]
+		return
+	}
+	fresh := w.fresh[:0]
+	for _, v := range w.usedV[markV:] {
+		fresh = append(fresh, v)
+	}
+	for _, m := range w.usedM[markM:] {
+		fresh = append(fresh, m)
+	}
+	clear(w.usedV[markV:])
+	clear(w.usedM[markM:])
+	w.usedV, w.usedM = w.usedV[:markV], w.usedM[:markM]
+	for _, b := range fresh {
+		w.settle(b, stored)
+	}
+	clear(fresh)
+	w.fresh = fresh[:0]
+	for _, b := range w.later {
+		w.hold(b)
+	}
+	clear(w.later)
+	w.later = w.later[:0]
+	if b := w.solo[i]; dropping && b != nil {
+		w.solo[i] = nil
+		if plain {
+			w.settle(b, stored)
+		} else {
+			w.hold(b)
+		}
+	}
 }
 
 // passSlices returns the per-pass slices sized for n nodes.
@@ -264,11 +336,12 @@ func (w *work) passSlices(n int) (grads []any, owned []bool) {
 		return make([]any, n), make([]bool, n)
 	}
 	if cap(w.grads) < n {
-		w.grads, w.owned = make([]any, n), make([]bool, n)
+		w.grads, w.owned, w.solo = make([]any, n), make([]bool, n), make([]any, n)
 	}
-	w.grads, w.owned = w.grads[:n], w.owned[:n]
+	w.grads, w.owned, w.solo = w.grads[:n], w.owned[:n], w.solo[:n]
 	clear(w.grads)
 	clear(w.owned)
+	clear(w.solo)
 	return w.grads, w.owned
 }
 

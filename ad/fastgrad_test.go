@@ -354,6 +354,12 @@ func TestRecyclingIsBounded(t *testing.T) {
 type randNet struct {
 	W, U *mat.Dense
 	B    *mat.VecDense
+	In   randInner
+}
+
+type randInner struct {
+	V *mat.VecDense
+	S float64
 }
 
 // TestRecyclingRandomPrograms differentiates many random computations —
@@ -364,9 +370,9 @@ type randNet struct {
 func TestRecyclingRandomPrograms(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
 	const n = 4
-	for prog := range 300 {
+	for prog := range 1000 {
 		seed := r.Uint64()
-		net := randNet{W: randMat(r, n, n), U: randMat(r, n, n), B: randVec(r, n)}
+		net := randNet{W: randMat(r, n, n), U: randMat(r, n, n), B: randVec(r, n), In: randInner{V: randVec(r, n), S: r.Float64()}}
 		f := func(p *Var) *Var {
 			pr := rand.New(rand.NewPCG(seed, 1)) // the same program every call
 			w, u, b := Field(p, "W"), Field(p, "U"), Field(p, "B")
@@ -376,7 +382,12 @@ func TestRecyclingRandomPrograms(t *testing.T) {
 				a := vals[pr.IntN(len(vals))]
 				c := vals[pr.IntN(len(vals))]
 				var v *Var
-				switch pr.IntN(9) {
+				switch pr.IntN(11) {
+				case 9:
+					v = Add(a, Field(Field(p, "In"), "V")) // a nested struct's field
+				case 10:
+					in := Field(p, "In")
+					v = Add(Scale(a, Field(in, "S")), Field(in, "V"))
 				case 0:
 					v = Add(a, c)
 				case 1:
@@ -440,10 +451,13 @@ func TestRecyclingRandomPrograms(t *testing.T) {
 				name string
 				a, b mat.Matrix
 				r, c int
-			}{{"W", g.W, wg.W, n, n}, {"U", g.U, wg.U, n, n}, {"B", g.B, wg.B, n, 1}} {
+			}{{"W", g.W, wg.W, n, n}, {"U", g.U, wg.U, n, n}, {"B", g.B, wg.B, n, 1}, {"In.V", g.In.V, wg.In.V, n, 1}} {
 				if !mat.EqualApprox(orZero(c.a, c.r, c.c), orZero(c.b, c.r, c.c), 1e-12) {
 					t.Fatalf("program %d pass %d: gradient %s differs from the reference", prog, rep, c.name)
 				}
+			}
+			if math.Abs(g.In.S-wg.In.S) > 1e-12 {
+				t.Fatalf("program %d pass %d: gradient In.S is %v, want %v", prog, rep, g.In.S, wg.In.S)
 			}
 		}
 	}

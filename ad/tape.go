@@ -259,7 +259,7 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 		if len(gin) != len(ins) {
 			panic(fmt.Sprintf("ad: op %s returned %d gradients for %d inputs", n.name, len(gin), len(ins)))
 		}
-		kept := w.keptScratch()
+		stored := w.storedScratch()
 		for k, v := range ins {
 			if v.tape != t || gin[k] == nil {
 				continue
@@ -268,20 +268,24 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 			j := v.id
 			if t.grads[j] == nil {
 				t.grads[j] = gin[k]
-				kept = append(kept, gin[k])
+				stored = append(stored, storedGrad{gin[k], j})
 				if m, ok := gin[k].(*mat.Dense); ok && m != nil && t.into[j] == m {
 					owned[j] = true // the destination matrix: accumulate in place
 				}
 				continue
 			}
-			if !plainGrad(t.grads[j]) || !plainGrad(gin[k]) {
-				kept = append(kept, gin[k]) // it may live on inside a sparse gradient
+			sum, own, keptG := accumulate(t.grads[j], owned[j], gin[k], t.nodes[j].val)
+			if keptG {
+				stored = append(stored, storedGrad{gin[k], -1}) // lives on inside a sparse gradient
 			}
-			t.grads[j], owned[j] = accumulate(t.grads[j], owned[j], gin[k], t.nodes[j].val)
+			w.replaced(j, sum)
+			t.grads[j], owned[j] = sum, own
 		}
-		// What this op's grad function took from w and nothing kept (a
-		// contribution added into an existing gradient) is free again.
-		w.recycleSince(markV, markM, kept)
+		// Storage this op's grad function took from w that nothing stored
+		// (a contribution added into an existing gradient) is free again;
+		// so is the buffer of this node's own gradient, unless this op passed
+		// it on.
+		w.endStep(markV, markM, stored, i, !keep && i != y.id, plainGrad(g))
 		if !keep && i != y.id {
 			t.grads[i] = nil // free memory of intermediate gradients no longer needed
 		}

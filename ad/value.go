@@ -53,25 +53,37 @@ func partKey(p part) any {
 
 // accumulate adds g into the accumulated gradient a of a node whose value is
 // val. owned says whether a is private to the accumulator (and may be
-// updated in place). It returns the new accumulator and its ownership.
-func accumulate(a any, owned bool, g any, val any) (any, bool) {
+// updated in place). It returns the new accumulator, its ownership, and
+// whether the result may refer to g or to a value inside it (kept: g was
+// stored rather than added, which happens for a part of a composite value
+// that had no gradient yet).
+func accumulate(a any, owned bool, g any, val any) (sum any, own bool, kept bool) {
 	ac, isAcc := a.(*acc)
 	_, aPart := a.(part)
 	_, gPart := g.(part)
 	if !isAcc && !aPart && !gPart {
 		if owned {
-			return addInPlace(a, g), true
+			return addInPlace(a, g), true, !plainGrad(g)
 		}
-		return add(a, g), true
+		return add(a, g), true, !plainGrad(g)
 	}
 	if v, ok := val.(*mat.VecDense); ok {
-		return addVecPart(a, owned, g, v), true
+		return addVecPart(a, owned, g, v), true, false
 	}
 	if !isAcc || !owned {
 		ac = toAcc(a, val)
 	}
-	ac.addGrad(g, val)
-	return ac, true
+	return ac, true, ac.addGrad(g, val)
+}
+
+// plainGrad reports whether a gradient is a plain scalar, vector or matrix,
+// which adding into another gradient reads but never keeps.
+func plainGrad(g any) bool {
+	switch g.(type) {
+	case float64, *mat.VecDense, *mat.Dense:
+		return true
+	}
+	return false
 }
 
 // addVecPart adds g into a, two gradients of a vector at least one of which
@@ -106,26 +118,33 @@ func toAcc(a any, val any) *acc {
 	return ac
 }
 
-func (ac *acc) addOne(k any, g any, sub any) {
+// addOne adds the gradient g of the part at k into ac and reports whether
+// ac now refers to g (see accumulate).
+func (ac *acc) addOne(k any, g any, sub any) bool {
 	old, ok := ac.parts[k]
 	if !ok || old == nil {
 		ac.parts[k] = g
-		return
+		return g != nil
 	}
-	ac.parts[k], ac.owned[k] = accumulate(old, ac.owned[k], g, sub)
+	var kept bool
+	ac.parts[k], ac.owned[k], kept = accumulate(old, ac.owned[k], g, sub)
+	return kept
 }
 
-// addGrad adds a gradient (part, acc or full value) into ac.
-func (ac *acc) addGrad(g any, val any) {
+// addGrad adds a gradient (part, acc or full value) into ac and reports
+// whether ac may now refer to g or a value inside it.
+func (ac *acc) addGrad(g any, val any) bool {
+	kept := false
 	switch g := g.(type) {
 	case nil:
 	case part:
-		ac.addOne(partKey(g), g.g, subValue(val, g))
+		kept = ac.addOne(partKey(g), g.g, subValue(val, g))
 	case *acc:
 		for k, v := range g.parts {
-			ac.addOne(k, v, subValueKey(val, k))
+			kept = ac.addOne(k, v, subValueKey(val, k)) || kept
 		}
 	default:
+		kept = true // a full composite value: its parts are stored as they are
 		rv := reflect.ValueOf(g)
 		for rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct {
 			rv = rv.Elem()
@@ -149,6 +168,7 @@ func (ac *acc) addGrad(g any, val any) {
 			panic(fmt.Sprintf("ad: cannot add a gradient of %s to a gradient of %s", describe(g), describe(val)))
 		}
 	}
+	return kept
 }
 
 func subValue(val any, p part) any { return subValueKey(val, partKey(p)) }
