@@ -55,8 +55,8 @@ func Apply(op *Op, in ...*Var) *Var {
 			t = v.tape
 		}
 	}
-	if len(in) <= 2 {
-		// Ops of one or two inputs: the argument list, the result Var and
+	if len(in) <= 3 {
+		// Ops of at most three inputs: the argument list, the result Var and
 		// (when recorded) the node's input list in one allocation, or in
 		// the tape's current chunk of them.
 		var a *applied
@@ -70,7 +70,7 @@ func Apply(op *Op, in ...*Var) *Var {
 			vals[i] = v.val
 		}
 		out := op.Forward(vals)
-		a.vals = [2]any{} // do not keep the inputs' values alive
+		a.vals = [3]any{} // do not keep the inputs' values alive
 		if t == nil {
 			a.v = Var{val: out, id: -1}
 			return &a.v
@@ -92,11 +92,11 @@ func Apply(op *Op, in ...*Var) *Var {
 	return t.recordInto(&Var{}, op, ins, out)
 }
 
-// applied holds what Apply allocates for an op of at most two inputs.
+// applied holds what Apply allocates for an op of at most three inputs.
 type applied struct {
 	v    Var
-	vals [2]any
-	ins  [2]*Var
+	vals [3]any
+	ins  [3]*Var
 }
 
 // Op1 makes a one-input op from a function that returns the result and its

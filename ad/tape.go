@@ -27,7 +27,7 @@ type Tape struct {
 	chunk    []applied          // storage for the next recorded ops' Vars
 }
 
-// newApplied returns storage for one recorded op of at most two inputs,
+// newApplied returns storage for one recorded op of at most three inputs,
 // allocated in chunks: a tape keeps all its Vars alive anyway.
 func (t *Tape) newApplied() *applied {
 	if len(t.chunk) == 0 {
