@@ -500,3 +500,39 @@ func TestTransientGradientsRecycledWithinAPass(t *testing.T) {
 		t.Fatalf("the pool holds %d (then %d) 30×20 buffers after a pass over 50 examples; want at most 2, the same each time", before, after)
 	}
 }
+
+// TestStaleVarDoesNotTouchARecycledTape uses a Var kept from one Grad call
+// inside the next one (an op on it alone records onto the finished tape);
+// the second gradient must be unaffected, its tape's node list being
+// recycled from the first.
+func TestStaleVarDoesNotTouchARecycledTape(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	a, x := randMat(r, 3, 3), randVec(r, 3)
+	tg := mat.NewVecDense(3, []float64{1, 0, 0})
+	var kept *Var
+	short := func(x *Var) *Var { // a short computation that keeps a Var
+		kept = Logistic(MatVec(Const(a), x))
+		return SoftmaxCrossEntropy(kept, Const(tg))
+	}
+	long := func(stale bool) func(x *Var) *Var {
+		return func(x *Var) *Var {
+			h := x
+			for range 12 { // a longer tape than the short one
+				h = Logistic(Add(MatVec(Const(a), h), x))
+			}
+			if stale {
+				for range 40 {
+					_ = Logistic(kept) // records onto the short computation's finished tape
+				}
+			}
+			return SoftmaxCrossEntropy(Add(MatVec(Const(a), h), x), Const(tg))
+		}
+	}
+	var want, got, g *mat.VecDense
+	Grad(long(false), x, &want)
+	Grad(short, x, &g)
+	Grad(long(true), x, &got) // its node list is the short tape's, recycled
+	if !mat.EqualApprox(got, want, 1e-15) {
+		t.Fatal("a stale Var changed the gradient of a later computation")
+	}
+}

@@ -3,6 +3,7 @@ package ad
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -76,7 +77,7 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 	for i, d := range dxs {
 		checkDest(name, i, d, xs[i])
 	}
-	t := NewTape()
+	t := &Tape{output: -1, nodes: getNodes()}
 	in := make([]*Var, len(xs))
 	for i, x := range xs {
 		in[i] = t.Input(x)
@@ -96,7 +97,22 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 		}
 	}
 	w.release()
+	putNodes(t.nodes)
+	// A Var kept from this run that is used again records onto a fresh
+	// list, never onto the recycled one.
+	t.nodes = nil
 	return y.val
+}
+
+// nodeLists recycles the node lists of the tapes of gradN.
+var nodeLists = sync.Pool{New: func() any { s := make([]node, 0, 32); return &s }}
+
+func getNodes() []node { return (*nodeLists.Get().(*[]node))[:0] }
+
+func putNodes(n []node) {
+	clear(n)
+	n = n[:0]
+	nodeLists.Put(&n)
 }
 
 // checkDest panics unless d is nil, a *any, or a pointer to x's type.
