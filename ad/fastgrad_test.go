@@ -313,11 +313,7 @@ func TestRecyclingIsBounded(t *testing.T) {
 		var loss *Var
 		for _, x := range xs {
 			l := SoftmaxCrossEntropy(Logistic(MatVec(w, Const(x))), Const(tg))
-			if loss == nil {
-				loss = l
-			} else {
-				loss = Add(loss, l)
-			}
+			loss = addLoss(loss, l)
 		}
 		return loss
 	}
@@ -408,22 +404,14 @@ func TestRecyclingRandomPrograms(t *testing.T) {
 					tg := mat.NewVecDense(n, nil)
 					tg.SetVec(pr.IntN(n), 1)
 					l := SoftmaxCrossEntropy(a, Const(tg)) // one example's loss
-					if loss == nil {
-						loss = l
-					} else {
-						loss = Add(loss, l)
-					}
+					loss = addLoss(loss, l)
 					continue
 				}
 				vals = append(vals, v)
 			}
 			tg := mat.NewVecDense(n, nil)
 			tg.SetVec(0, 1)
-			l := SoftmaxCrossEntropy(vals[len(vals)-1], Const(tg))
-			if loss == nil {
-				return l
-			}
-			return Add(loss, l)
+			return addLoss(loss, SoftmaxCrossEntropy(vals[len(vals)-1], Const(tg)))
 		}
 		var g randNet
 		for rep := range 2 { // the second pass takes recycled buffers
@@ -479,11 +467,7 @@ func TestTransientGradientsRecycledWithinAPass(t *testing.T) {
 		var loss *Var
 		for range 50 {
 			l := SoftmaxCrossEntropy(MatVec(w, Const(randVec(r, 20))), Const(tg))
-			if loss == nil {
-				loss = l
-			} else {
-				loss = Add(loss, l)
-			}
+			loss = addLoss(loss, l)
 		}
 		return loss
 	}
@@ -535,4 +519,13 @@ func TestStaleVarDoesNotTouchARecycledTape(t *testing.T) {
 	if !mat.EqualApprox(got, want, 1e-15) {
 		t.Fatal("a stale Var changed the gradient of a later computation")
 	}
+}
+
+// addLoss returns total + l, or l for a nil total: a loss summed example by
+// example.
+func addLoss(total, l *Var) *Var {
+	if total == nil {
+		return l
+	}
+	return Add(total, l)
 }
