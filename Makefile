@@ -51,11 +51,11 @@ lint:
 	@echo "gofmt -l ."; out="$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || echo .))"; \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	go vet ./...
-	@for f in install/*.sh .ci/run tests/*/*.sh interp/symbols/*.sh; do \
+	@for f in install/*.sh .ci/run tests/*/*.sh interp/symbols/*.sh bench/*.sh; do \
 	  [ -f "$$f" ] || continue; bash -n "$$f" || exit 1; done; echo "bash -n: shell scripts parse"
 	@if command -v shellcheck >/dev/null; then \
-	  echo "shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh"; \
-	  shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh; \
+	  echo "shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh bench/*.sh"; \
+	  shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh bench/*.sh; \
 	else echo "shellcheck not installed: skipped"; fi
 
 # Go benchmarks (each reports its ratio to a baseline measured in the same
