@@ -137,6 +137,22 @@ func mapValues(name string, x any, f func(float64) float64) any {
 	return withData(x, out)
 }
 
+// kernelForward returns the Forward of an element-wise op that computes f
+// on a scalar and runs kernel over the elements of a vector or matrix (the
+// table-driven exp and logistic of expkernel.go).
+func kernelForward(name string, f func(float64) float64, kernel func(dst, src []float64)) func(in []any) any {
+	return func(in []any) any {
+		x := in[0]
+		if numericOnly(name, x) == kindScalar {
+			return f(x.(float64))
+		}
+		src := flat(x)
+		out := make([]float64, len(src))
+		kernel(out, src)
+		return withData(x, out)
+	}
+}
+
 // binaryShape checks that x and y can be combined element-wise and returns
 // the kind of the result.
 func binaryShape(name string, x, y any) int {
@@ -332,16 +348,7 @@ func init() {
 	expOp = unaryOp("Exp", math.Exp,
 		func(_, y float64) float64 { return y },
 		func(_, y *Var) *Var { return y })
-	expOp.Forward = func(in []any) any {
-		x := in[0]
-		if numericOnly("Exp", x) == kindScalar {
-			return math.Exp(x.(float64))
-		}
-		src := flat(x)
-		out := make([]float64, len(src))
-		expInto(out, src) // the table-driven kernel (expkernel.go)
-		return withData(x, out)
-	}
+	expOp.Forward = kernelForward("Exp", math.Exp, expInto)
 	logOp = unaryOp("Log", math.Log,
 		func(x, _ float64) float64 { return 1 / x },
 		func(x, _ *Var) *Var { return Recip(x) })
@@ -391,33 +398,9 @@ func init() {
 		func(_, y float64) float64 { return y * (1 - y) },
 		func(_, y *Var) *Var { return Mul(y, Sub(Scalar(1), y)) })
 	// The logistic function is the hidden layer of most networks here: give
-	// it and its gradient loops without a call per element (logisticInto,
-	// expkernel.go).
-	logisticOp.Forward = func(in []any) any {
-		x := in[0]
-		if numericOnly("Logistic", x) == kindScalar {
-			return logistic(x.(float64))
-		}
-		src := flat(x)
-		out := make([]float64, len(src))
-		logisticInto(out, src)
-		return withData(x, out)
-	}
+	// it and its gradient loops without a call per element.
+	logisticOp.Forward = kernelForward("Logistic", logistic, logisticInto)
 	logisticOp.grad = logisticGrad
-	logisticBackward := logisticOp.Backward
-	logisticOp.Backward = func(g *Var, in []*Var, out *Var) []*Var {
-		gv, ok1 := g.val.(*mat.VecDense)
-		yv, ok2 := out.val.(*mat.VecDense)
-		if !ok1 || !ok2 || !g.IsConst() || !out.IsConst() || gv.Len() != yv.Len() {
-			return logisticBackward(g, in, out)
-		}
-		gs, ys := flat(gv), flat(yv)
-		d := make([]float64, len(ys))
-		for i, y := range ys {
-			d[i] = gs[i] * y * (1 - y)
-		}
-		return []*Var{Const(mat.NewVecDense(len(d), d))}
-	}
 	reluOp = unaryOp("ReLU", func(x float64) float64 {
 		if x > 0 {
 			return x

@@ -93,11 +93,7 @@ func getWork() *work {
 
 // escape marks w's buffers as seen by code outside the package: they will
 // not be recycled.
-func (w *work) escape() {
-	if w != nil {
-		w.escaped = true
-	}
-}
+func (w *work) escape() { w.escaped = true }
 
 // release ends a pass: the buffers handed out go back to the free lists
 // unless they escaped, the scratch is cleared, and w returns to the pool.
@@ -109,15 +105,10 @@ func (w *work) release() {
 			}
 		}
 		for _, v := range w.usedV {
-			if w.keepBytes(8 * v.Len()) {
-				w.vecs[v.Len()] = append(w.vecs[v.Len()], v)
-			}
+			w.free(v)
 		}
 		for _, m := range w.usedM {
-			r, c := m.Dims()
-			if w.keepBytes(8 * r * c) {
-				w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], m)
-			}
+			w.free(m)
 		}
 	}
 	clear(w.usedV)
@@ -332,9 +323,6 @@ func (w *work) endStep(markV, markM int, stored []storedGrad, i int, dropping, p
 
 // passSlices returns the per-pass slices sized for n nodes.
 func (w *work) passSlices(n int) (grads []any, owned []bool) {
-	if w == nil {
-		return make([]any, n), make([]bool, n)
-	}
 	if cap(w.grads) < n {
 		w.grads, w.owned, w.solo = make([]any, n), make([]bool, n), make([]any, n)
 	}
@@ -345,12 +333,8 @@ func (w *work) passSlices(n int) (grads []any, owned []bool) {
 	return w.grads, w.owned
 }
 
-// argSlices returns the per-op scratch slices sized for n inputs (local
-// slices for a nil w).
+// argSlices returns the per-op scratch slices sized for n inputs.
 func (w *work) argSlices(n int) (vals []any, need []bool, into []*mat.Dense, gin []any) {
-	if w == nil {
-		return make([]any, n), make([]bool, n), make([]*mat.Dense, n), make([]any, n)
-	}
 	if cap(w.vals) < n {
 		w.vals, w.need, w.into, w.gin = make([]any, n), make([]bool, n), make([]*mat.Dense, n), make([]any, n)
 	}

@@ -12,10 +12,10 @@ import (
 // overwritten anyway. So before the backward pass, gradN maps each
 // destination matrix to the tape node whose gradient will end up in it (a
 // matrix input, or the first Field read of a struct input's matrix field),
-// and the backward pass offers that matrix to the op producing the node's
-// first gradient contribution (see Var.into). Ops that can (the products
-// behind MatVec, MatMul and Dense) write the gradient straight into it, and
-// later contributions are added in place. This saves allocating, zeroing
+// and the backward pass offers that matrix to the grad function of the op
+// producing the node's first gradient contribution (see gradFunc in
+// fastgrad.go). The products behind MatVec, MatMul and Dense write the
+// gradient straight into it, and later contributions are added in place. This saves allocating, zeroing
 // and copying a fresh gradient matrix on every step, which dominates small
 // batches (the 784×300 weight gradient of the MNIST network is 1.9 MB).
 //
@@ -200,13 +200,4 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 		}
 		t.into[c.id] = c.m
 	}
-}
-
-// intoFor returns the destination matrix an op may write the gradient of
-// input v into, or nil. It is only offered for the first contribution.
-func intoFor(v *Var) *mat.Dense {
-	if v == nil {
-		return nil
-	}
-	return v.into
 }

@@ -125,12 +125,12 @@ func matVecOp(trans bool) *Op {
 			if trans {
 				t = blas.Trans
 			}
-			y := make([]float64, r)
-			if r > 0 && c > 0 {
-				blas64.Gemv(t, 1, a.RawMatrix(), x.RawVector(), 0, blas64.Vector{N: r, Inc: 1, Data: y})
-			}
 			if r == 0 {
 				return &mat.VecDense{}
+			}
+			y := make([]float64, r)
+			if c > 0 {
+				blas64.Gemv(t, 1, a.RawMatrix(), x.RawVector(), 0, blas64.Vector{N: r, Inc: 1, Data: y})
 			}
 			return mat.NewVecDense(r, y)
 		},
@@ -146,7 +146,7 @@ func matVecOp(trans bool) *Op {
 				}
 			} else {
 				if a.NeedsGrad() {
-					da = outerInto(intoFor(a), g, x)
+					da = Outer(g, x)
 				}
 				if x.NeedsGrad() {
 					dx = matTVec(a, g)
@@ -233,7 +233,7 @@ func newMatMulOp(ta, tb bool) *Op {
 			case ta: // dA = op(B)·Gᵀ
 				da = matMul(b, g, tb, true)
 			default: // dA = G·op(B)ᵀ
-				da = matMulInto(intoFor(a), g, b, false, !tb)
+				da = matMul(g, b, false, !tb)
 			}
 			switch {
 			case !b.NeedsGrad():
@@ -276,58 +276,6 @@ func init() {
 			return []*Var{MatVec(g, in[1]), matTVec(g, in[0])}
 		},
 	}
-}
-
-// outerInto is Outer(u, v) written into dst, when dst is a matrix of the
-// right shape offered by the backward pass (see into.go) and u and v are
-// constants; otherwise it is Outer(u, v).
-func outerInto(dst *mat.Dense, u, v *Var) *Var {
-	if dst == nil || !u.IsConst() || !v.IsConst() {
-		return Outer(u, v)
-	}
-	uv, ok1 := u.val.(*mat.VecDense)
-	vv, ok2 := v.val.(*mat.VecDense)
-	if !ok1 || !ok2 {
-		return Outer(u, v)
-	}
-	r, c := dst.Dims()
-	if r != uv.Len() || c != vv.Len() {
-		return Outer(u, v)
-	}
-	vs := laRawVec(vv)
-	raw := dst.RawMatrix()
-	for i := 0; i < r; i++ {
-		floats.ScaleTo(raw.Data[i*raw.Stride:i*raw.Stride+c], uv.AtVec(i), vs)
-	}
-	return Const(dst)
-}
-
-// matMulInto is op(A)·op(B) written into dst, when dst is a matrix of the
-// right shape offered by the backward pass and a and b are constants;
-// otherwise it is matMul(a, b, ta, tb).
-func matMulInto(dst *mat.Dense, a, b *Var, ta, tb bool) *Var {
-	if dst == nil || !a.IsConst() || !b.IsConst() {
-		return matMul(a, b, ta, tb)
-	}
-	am, ok1 := a.val.(*mat.Dense)
-	bm, ok2 := b.val.(*mat.Dense)
-	if !ok1 || !ok2 {
-		return matMul(a, b, ta, tb)
-	}
-	var av, bv mat.Matrix = am, bm
-	if ta {
-		av = am.T()
-	}
-	if tb {
-		bv = bm.T()
-	}
-	ar, ac := av.Dims()
-	br, bc := bv.Dims()
-	if r, c := dst.Dims(); ac != br || r != ar || c != bc {
-		return matMul(a, b, ta, tb)
-	}
-	dst.Mul(av, bv)
-	return Const(dst)
 }
 
 // Outer returns the outer product u·vᵀ of two vectors: an r×c matrix for

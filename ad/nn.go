@@ -328,7 +328,7 @@ func init() {
 			var dw, db, dx *Var
 			if _, ok := x.val.(*mat.VecDense); ok {
 				if w.NeedsGrad() {
-					dw = outerInto(intoFor(w), g, x)
+					dw = Outer(g, x)
 				}
 				if b.NeedsGrad() {
 					db = g
@@ -338,7 +338,7 @@ func init() {
 				}
 			} else {
 				if w.NeedsGrad() {
-					dw = matMulInto(intoFor(w), g, x, false, true)
+					dw = matMul(g, x, false, true)
 				}
 				if b.NeedsGrad() {
 					db = RowSums(g)

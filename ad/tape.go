@@ -237,7 +237,7 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 				if v.tape == t {
 					need = 1
 				}
-				cv[k] = Var{val: v.val, id: -1, need: need, into: t.intoAt(ins, k)}
+				cv[k] = Var{val: v.val, id: -1, need: need}
 				cin[k] = &cv[k]
 			}
 			gvar, outvar := &cv[len(ins)], &cv[len(ins)+1]

@@ -20,9 +20,6 @@ type Var struct {
 	tape *Tape
 	id   int  // index of the node on tape; -1 for a constant
 	need int8 // for the inputs handed to Backward: 1 gradient needed, -1 not needed, 0 decided by tape
-	// into, for the inputs handed to Backward, is a matrix the op may
-	// overwrite with that input's gradient and return (see into.go).
-	into *mat.Dense
 }
 
 // NeedsGrad reports whether a gradient with respect to v can be used: true
