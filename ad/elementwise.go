@@ -162,19 +162,9 @@ func binaryShape(name string, x, y any) int {
 		return ky
 	case ky == kindScalar:
 		return kx
-	case kx != ky:
-		panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
 	}
-	if kx == kindVec {
-		if x.(*mat.VecDense).Len() != y.(*mat.VecDense).Len() {
-			panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
-		}
-	} else {
-		r1, c1 := x.(*mat.Dense).Dims()
-		r2, c2 := y.(*mat.Dense).Dims()
-		if r1 != r2 || c1 != c2 {
-			panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
-		}
+	if same, _ := sameDims(x, y); !same {
+		panic(fmt.Sprintf("ad.%s: shapes differ: %s and %s", name, describe(x), describe(y)))
 	}
 	return kx
 }
