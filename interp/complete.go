@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gopherprop/gopherprop/interp/internal/cell"
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
@@ -285,7 +286,7 @@ func structFieldsMatch(rec *declRec, name string, fields map[string]bool) bool {
 		}
 		for _, sp := range gd.Specs {
 			ts, ok := sp.(*ast.TypeSpec)
-			if !ok || userName(ts.Name.Name) != name {
+			if !ok || cell.UserName(ts.Name.Name) != name {
 				continue
 			}
 			st, ok := ts.Type.(*ast.StructType)
@@ -373,7 +374,7 @@ func (s *session) describe(name string, detail int) string {
 			return text
 		}
 		if rec, ok := s.decls[name]; ok {
-			text := fmt.Sprintf("%s (declared in %s):\n\n%s", name, s.cellName(rec.cell), rec.text)
+			text := fmt.Sprintf("%s (declared in %s):\n\n%s", name, s.cellName(rec.cid), rec.text)
 			if rec.doc != "" {
 				text += "\n\n" + rec.doc
 			}
@@ -393,7 +394,7 @@ func (s *session) describe(name string, detail int) string {
 				}
 				for key, rec := range s.decls {
 					if strings.HasSuffix(key, "."+p) {
-						return fmt.Sprintf("%s: method declared in %s:\n\n%s", name, s.cellName(rec.cell), rec.text)
+						return fmt.Sprintf("%s: method declared in %s:\n\n%s", name, s.cellName(rec.cid), rec.text)
 					}
 				}
 				return ""

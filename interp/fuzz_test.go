@@ -3,6 +3,8 @@ package interp
 import (
 	"reflect"
 	"testing"
+
+	"github.com/gopherprop/gopherprop/interp/internal/cell"
 )
 
 // FuzzFrontEnd feeds arbitrary cells to the splitter, the rewriter, the
@@ -22,20 +24,20 @@ func FuzzFrontEnd(f *testing.F) {
 	s := &session{}
 	f.Fuzz(func(t *testing.T, code string) {
 		isComplete(code)
-		items, err := splitCell(code)
+		items, err := cell.Split(code)
 		if err != nil {
 			return
 		}
 		n := 0
-		rw := &rewriter{globalKind: kinds, shadowed: map[string]bool{}, n: &n}
-		rw.prepare(items)
+		rw := &cell.Rewriter{GlobalKind: kinds, Shadowed: map[string]bool{}, N: &n}
+		rw.Prepare(items)
 		for i := range items {
-			rw.rewriteItem(&items[i])
-			for _, st := range items[i].stmts {
-				s.nodeSource(items[i].fset, st, "1")
+			rw.RewriteItem(&items[i])
+			for _, st := range items[i].Stmts {
+				s.nodeSource(items[i].Fset, st, "1")
 			}
-			for _, d := range items[i].decls {
-				s.nodeSource(items[i].fset, d, "1")
+			for _, d := range items[i].Decls {
+				s.nodeSource(items[i].Fset, d, "1")
 			}
 		}
 	})

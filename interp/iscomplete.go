@@ -4,6 +4,8 @@ import (
 	"go/scanner"
 	"go/token"
 	"strings"
+
+	"github.com/gopherprop/gopherprop/interp/internal/cell"
 )
 
 // isComplete implements kernel.Evaluator.IsComplete: "incomplete" while
@@ -62,7 +64,7 @@ func isComplete(code string) (status, indent string) {
 		token.GTR, token.LEQ, token.GEQ, token.COMMA, token.PERIOD, token.ASSIGN, token.DEFINE, token.ARROW:
 		return "incomplete", ""
 	}
-	if _, cerr := splitCell(code); cerr != nil {
+	if _, cerr := cell.Split(code); cerr != nil {
 		return "invalid", ""
 	}
 	return "complete", ""

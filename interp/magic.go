@@ -202,7 +202,7 @@ func (s *session) who() string {
 		if strings.Contains(name, ".") {
 			kind = "method"
 		}
-		lines = append(lines, fmt.Sprintf("%-16s %-5s (%s)", name, kind, s.cellName(rec.cell)))
+		lines = append(lines, fmt.Sprintf("%-16s %-5s (%s)", name, kind, s.cellName(rec.cid)))
 	}
 	sort.Strings(lines)
 	if len(lines) == 0 {

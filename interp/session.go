@@ -23,6 +23,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gopherprop/gopherprop/display"
+	"github.com/gopherprop/gopherprop/interp/internal/cell"
 	"github.com/gopherprop/gopherprop/interp/symbols"
 )
 
@@ -31,7 +32,7 @@ const (
 	adPath      = "github.com/gopherprop/gopherprop/ad"
 	displayPath = "github.com/gopherprop/gopherprop/display"
 	rtPath      = "gopherprop/rt"
-	rtName      = "__gprt"
+	rtName      = cell.RuntimeName
 )
 
 // autoImports lists the packages a cell may use without importing them.
@@ -62,7 +63,7 @@ type declRec struct {
 	seq   int
 	decls []ast.Decl
 	fset  *token.FileSet
-	cell  string
+	cid   string
 	doc   string // comment lines just above the declaration in its cell
 	line  int    // position of text in its cell (0: unknown)
 	col   int
@@ -218,9 +219,9 @@ func (e *execFailure) Error() string { return e.ename + ": " + e.evalue }
 func (s *session) run(ctx context.Context, code string, count int) (cellResult, *execFailure) {
 	res, fail := s.runCell(ctx, code, count)
 	if fail != nil {
-		fail.evalue = unhide(fail.evalue)
+		fail.evalue = cell.Unhide(fail.evalue)
 		for i := range fail.traceback {
-			fail.traceback[i] = unhide(fail.traceback[i])
+			fail.traceback[i] = cell.Unhide(fail.traceback[i])
 		}
 	}
 	return res, fail
@@ -229,8 +230,8 @@ func (s *session) run(ctx context.Context, code string, count int) (cellResult, 
 // runCell executes one cell; hidden type names may appear in errors.
 func (s *session) runCell(ctx context.Context, code string, count int) (res cellResult, fail *execFailure) {
 	s.serial = s.serial%maxCellSerial + 1
-	cell := strconv.Itoa(s.serial)
-	s.cells[cell] = cellInfo{src: code, count: count}
+	cid := strconv.Itoa(s.serial)
+	s.cells[cid] = cellInfo{src: code, count: count}
 	s.frames.reset()
 	s.curLine, s.curCol, s.curWrapped = 0, 0, false
 
@@ -239,7 +240,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 		// declarations (for results, completion and inspection).
 		_, err := s.eval(ctx, code)
 		if err != nil {
-			return res, s.failure(ctx, err, cell)
+			return res, s.failure(ctx, err, cid)
 		}
 		fset := token.NewFileSet()
 		if f, perr := parser.ParseFile(fset, "cell", code, 0); perr == nil {
@@ -249,7 +250,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 				}
 				s.seq++
 				ds := []ast.Decl{d}
-				rec := &declRec{names: declNames(ds), kind: declKind(ds), text: code, refs: identRefs(ds), seq: s.seq, decls: ds, fset: fset, cell: cell}
+				rec := &declRec{names: cell.DeclNames(ds), kind: cell.DeclKind(ds), text: code, refs: cell.IdentRefs(ds), seq: s.seq, decls: ds, fset: fset, cid: cid}
 				for _, n := range rec.names {
 					s.decls[n] = rec
 				}
@@ -258,9 +259,9 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 		return res, nil
 	}
 
-	items, cerr := splitCell(code)
+	items, cerr := cell.Split(code)
 	if cerr != nil {
-		return res, s.cellFailure("SyntaxError", cerr.Msg, cell, cerr.Line, cerr.Col)
+		return res, s.cellFailure("SyntaxError", cerr.Msg, cid, cerr.Line, cerr.Col)
 	}
 	if len(items) == 0 {
 		return res, nil
@@ -268,8 +269,8 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 
 	// Normalised texts are computed before the rewriter changes the ASTs.
 	for i := range items {
-		if items[i].kind == itemDecl {
-			items[i].normText()
+		if items[i].Kind == cell.DeclItem {
+			items[i].NormText()
 		}
 	}
 
@@ -288,32 +289,32 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 	for i := range items {
 		it := &items[i]
 		forced, changed := false, false
-		for _, d := range it.decls {
-			if renameTypes(d, fresh) {
+		for _, d := range it.Decls {
+			if cell.RenameTypes(d, fresh) {
 				forced = true
 			}
-			if renameTypes(d, ren) {
+			if cell.RenameTypes(d, ren) {
 				changed = true
 			}
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
-				cellMethods[funcKey(fd)] = true
+				cellMethods[cell.FuncKey(fd)] = true
 			}
 		}
-		for _, name := range typeNames(it.decls) {
+		for _, name := range cell.TypeNames(it.Decls) {
 			cellTypes[name] = true
 		}
-		for _, st := range it.stmts {
-			if renameTypes(st, ren) {
+		for _, st := range it.Stmts {
+			if cell.RenameTypes(st, ren) {
 				changed = true
 			}
 		}
 		if forced || changed {
-			it.rewritten, it.exprRewritten, it.force = true, true, it.force || forced
+			it.Rewritten, it.ExprRewritten, it.Force = true, true, it.Force || forced
 		}
 	}
 	commit := func(name string) *execFailure {
 		if err := s.redeclareOld(ctx, name, fresh[name], cellTypes[name], cellMethods, fresh); err != nil {
-			return s.failure(ctx, err, cell)
+			return s.failure(ctx, err, cid)
 		}
 		s.typeNames[name] = fresh[name]
 		return nil
@@ -331,10 +332,10 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 	// Imports: explicit ones, then automatic ones.
 	var importSrc []string
 	for _, it := range items {
-		if it.kind != itemImport {
+		if it.Kind != cell.ImportItem {
 			continue
 		}
-		for _, d := range it.decls {
+		for _, d := range it.Decls {
 			for _, sp := range d.(*ast.GenDecl).Specs {
 				is := sp.(*ast.ImportSpec)
 				path, _ := strconv.Unquote(is.Path.Value)
@@ -350,19 +351,19 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 					if old == path {
 						continue // already imported: nothing to do
 					}
-					p := it.fset.Position(is.Pos())
+					p := it.Fset.Position(is.Pos())
 					return res, s.cellFailure("ImportError",
 						fmt.Sprintf("%s is already imported as %q; import %q under another name, e.g. import %s2 %q", name, old, path, name, path),
-						cell, p.Line-1, p.Column)
+						cid, p.Line-1, p.Column)
 				}
 				if s.binSymbols(path) == nil && !strings.Contains(path, ".") {
 					// Let yaegi report it, but with a clear message for
 					// unknown standard packages.
 					if _, ok := stdlib.Symbols[path+"/"+name]; !ok {
-						p := it.fset.Position(is.Pos())
+						p := it.Fset.Position(is.Pos())
 						return res, s.cellFailure("ImportError",
 							fmt.Sprintf("package %q is not available in the interpreter (it holds the Go 1.22 standard library, gonum, gonum/plot, ad and display)", path),
-							cell, p.Line-1, p.Column)
+							cid, p.Line-1, p.Column)
 					}
 				}
 				importSrc = append(importSrc, importLine(name, path))
@@ -382,44 +383,44 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 
 	// Assignments that drop results of a call (yaegi accepts them).
 	if pos, msg, bad := s.arityError(items); bad {
-		return res, s.cellFailure("CompileError", msg, cell, pos.Line, pos.Column)
+		return res, s.cellFailure("CompileError", msg, cid, pos.Line, pos.Column)
 	}
 
 	// Rewrites for Go features the interpreter lacks.
-	rw := &rewriter{globalKind: s.globalKind, shadowed: s.shadowedBuiltins(items), n: &s.tmpN}
-	rw.prepare(items)
+	rw := &cell.Rewriter{GlobalKind: s.globalKind, Shadowed: s.shadowedBuiltins(items), N: &s.tmpN}
+	rw.Prepare(items)
 	for i := range items {
-		rw.rewriteItem(&items[i])
+		rw.RewriteItem(&items[i])
 	}
 
 	// Find the final expression statement, if any.
 	var final ast.Expr
 	last := &items[len(items)-1]
-	if last.kind == itemStmt {
-		if es, ok := last.stmts[len(last.stmts)-1].(*ast.ExprStmt); ok && !rw.wrappers[es] {
+	if last.Kind == cell.StmtItem {
+		if es, ok := last.Stmts[len(last.Stmts)-1].(*ast.ExprStmt); ok && !rw.Wrappers[es] {
 			final = es.X
-			last.stmts = last.stmts[:len(last.stmts)-1]
-			last.rewritten = true
+			last.Stmts = last.Stmts[:len(last.Stmts)-1]
+			last.Rewritten = true
 		}
 	}
 
 	// Group consecutive items of the same kind into chunks.
 	for i := 0; i < len(items); {
-		if items[i].kind == itemImport {
+		if items[i].Kind == cell.ImportItem {
 			i++
 			continue
 		}
 		j := i
-		for j < len(items) && items[j].kind == items[i].kind {
+		for j < len(items) && items[j].Kind == items[i].Kind {
 			j++
 		}
-		if items[i].kind == itemDecl {
-			redefined, f := s.runDecls(ctx, items[i:j], cell)
+		if items[i].Kind == cell.DeclItem {
+			redefined, f := s.runDecls(ctx, items[i:j], cid)
 			if f != nil {
 				return res, f
 			}
 			for k := i; k < j; k++ {
-				for _, name := range typeNames(items[k].decls) {
+				for _, name := range cell.TypeNames(items[k].Decls) {
 					if _, ok := fresh[name]; ok {
 						if f := commit(name); f != nil {
 							return res, f
@@ -428,7 +429,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 				}
 			}
 			if len(redefined) > 0 {
-				just := make([]*item, 0, j-i)
+				just := make([]*cell.Item, 0, j-i)
 				for k := i; k < j; k++ {
 					just = append(just, &items[k])
 				}
@@ -438,14 +439,14 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 			// One Eval per top-level statement, so that a panic's
 			// top-level frame names the statement's line.
 			for k := i; k < j; k++ {
-				src := ";" + s.itemSource(&items[k], cell)
-				if strings.TrimSpace(strings.Trim(src, ";\n")) == "" || (items[k].rewritten && len(items[k].stmts) == 0) {
+				src := ";" + s.itemSource(&items[k], cid)
+				if strings.TrimSpace(strings.Trim(src, ";\n")) == "" || (items[k].Rewritten && len(items[k].Stmts) == 0) {
 					continue
 				}
-				s.curLine, s.curCol = items[k].line, items[k].col
-				s.curWrapped = items[k].wrapText || (len(items[k].stmts) == 1 && rw.wrappers[items[k].stmts[0]])
+				s.curLine, s.curCol = items[k].Line, items[k].Col
+				s.curWrapped = items[k].WrapText || (len(items[k].Stmts) == 1 && rw.Wrappers[items[k].Stmts[0]])
 				if _, err := s.eval(ctx, src); err != nil {
-					return res, s.failure(ctx, err, cell)
+					return res, s.failure(ctx, err, cid)
 				}
 			}
 		}
@@ -455,12 +456,12 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 	if final != nil {
 		show := s.hasValue(final)
 		var src string
-		if text, line, col, ok := exprText(last, final); ok {
-			src = ";\n" + lineDir(cell, line, col) + "\n" + text
+		if text, line, col, ok := cell.ExprText(last, final); ok {
+			src = ";\n" + lineDir(cid, line, col) + "\n" + text
 		} else {
-			src = ";" + s.nodeSource(last.fset, final, cell)
+			src = ";" + s.nodeSource(last.Fset, final, cid)
 		}
-		p := last.fset.Position(final.Pos())
+		p := last.Fset.Position(final.Pos())
 		s.curLine, s.curCol, s.curWrapped = p.Line-1, p.Column, false
 		if prog := s.resultProgram(show, src); prog != nil {
 			// Keep the value in a variable of its static type and render
@@ -469,7 +470,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 			v, err := s.execute(ctx, prog)
 			{
 				if err != nil {
-					return res, s.failure(ctx, err, cell)
+					return res, s.failure(ctx, err, cid)
 				}
 				if v.IsValid() {
 					res.value, res.hasValue = v, true
@@ -482,7 +483,7 @@ func (s *session) runCell(ctx context.Context, code string, count int) (res cell
 		}
 		v, err := s.eval(ctx, src)
 		if err != nil {
-			return res, s.failure(ctx, err, cell)
+			return res, s.failure(ctx, err, cid)
 		}
 		if show && v.IsValid() {
 			res.value, res.hasValue = v, true
@@ -542,36 +543,6 @@ func (s *session) execute(ctx context.Context, prog *yaegi.Program) (v reflect.V
 // resultVar holds the value of the last cell's final expression.
 const resultVar = "__gpOut"
 
-// exprText returns the original source of e (an unrewritten expression
-// of it) and its cell position.
-func exprText(it *item, e ast.Expr) (string, int, int, bool) {
-	if it.exprRewritten {
-		return "", 0, 0, false
-	}
-	p, q := it.fset.Position(e.Pos()), it.fset.Position(e.End())
-	start, end := offsetIn(it, p.Line-1, p.Column), offsetIn(it, q.Line-1, q.Column)
-	if start < 0 || end < start || end > len(it.text) {
-		return "", 0, 0, false
-	}
-	return it.text[start:end], p.Line - 1, p.Column, true
-}
-
-// offsetIn converts a cell line:col into a byte offset in it.text.
-func offsetIn(it *item, line, col int) int {
-	off := 0
-	for l := it.line; l < line; l++ {
-		i := strings.IndexByte(it.text[off:], '\n')
-		if i < 0 {
-			return -1
-		}
-		off += i + 1
-	}
-	if line == it.line {
-		return off + col - it.col
-	}
-	return off + col - 1
-}
-
 // importLine returns an import declaration of path under name.
 func importLine(name, path string) string {
 	if path[strings.LastIndex(path, "/")+1:] == name {
@@ -581,8 +552,8 @@ func importLine(name, path string) string {
 }
 
 // cellName describes a cell for messages: "cell [3]" or "this cell".
-func (s *session) cellName(cell string) string {
-	ci, ok := s.cells[cell]
+func (s *session) cellName(cid string) string {
+	ci, ok := s.cells[cid]
 	if !ok {
 		return "generated code"
 	}
@@ -605,8 +576,8 @@ const (
 
 // lineDir returns a //line directive placing the next line at line:col of
 // cell (col 0: no column).
-func lineDir(cell string, line, col int) string {
-	n, _ := strconv.Atoi(cell)
+func lineDir(cid string, line, col int) string {
+	n, _ := strconv.Atoi(cid)
 	if col <= 0 {
 		return fmt.Sprintf("//line %s:%d", yaegi.DefaultSourceName, n*lineBase+line)
 	}
@@ -614,7 +585,7 @@ func lineDir(cell string, line, col int) string {
 }
 
 // cellPos splits a yaegi line number into cell and line.
-func cellPos(n int) (cell string, line int) {
+func cellPos(n int) (cid string, line int) {
 	if n < lineBase {
 		return "", n
 	}
@@ -622,23 +593,23 @@ func cellPos(n int) (cell string, line int) {
 }
 
 // itemSource returns the yaegi source for a statement item.
-func (s *session) itemSource(it *item, cell string) string {
-	if it.wrapText && !it.rewritten {
-		dir := lineDir(cell, it.line, it.col)
-		return "\n" + dir + "\nfunc() {\n" + dir + "\n" + it.text + "\n}()"
+func (s *session) itemSource(it *cell.Item, cid string) string {
+	if it.WrapText && !it.Rewritten {
+		dir := lineDir(cid, it.Line, it.Col)
+		return "\n" + dir + "\nfunc() {\n" + dir + "\n" + it.Text + "\n}()"
 	}
-	if !it.rewritten {
-		return "\n" + lineDir(cell, it.line, it.col) + "\n" + it.text
+	if !it.Rewritten {
+		return "\n" + lineDir(cid, it.Line, it.Col) + "\n" + it.Text
 	}
 	var b strings.Builder
-	for _, st := range it.stmts {
-		b.WriteString(s.nodeSource(it.fset, st, cell))
+	for _, st := range it.Stmts {
+		b.WriteString(s.nodeSource(it.Fset, st, cid))
 	}
 	return b.String()
 }
 
 // nodeSource prints node with //line directives mapping back to the cell.
-func (s *session) nodeSource(fset *token.FileSet, node any, cell string) string {
+func (s *session) nodeSource(fset *token.FileSet, node any, cid string) string {
 	var buf bytes.Buffer
 	cfg := printer.Config{Mode: printer.SourcePos | printer.RawFormat}
 	if err := cfg.Fprint(&buf, fset, node); err != nil {
@@ -649,10 +620,10 @@ func (s *session) nodeSource(fset *token.FileSet, node any, cell string) string 
 		if n-1 < 1 {
 			return "//"
 		}
-		return lineDir(cell, n-1, 0)
+		return lineDir(cid, n-1, 0)
 	})
 	if p := fset.Position(node.(ast.Node).Pos()); !strings.HasPrefix(out, "//line") && p.Line > 1 {
-		out = lineDir(cell, p.Line-1, p.Column) + "\n" + out
+		out = lineDir(cid, p.Line-1, p.Column) + "\n" + out
 	}
 	return "\n" + out
 }
@@ -660,9 +631,9 @@ func (s *session) nodeSource(fset *token.FileSet, node any, cell string) string 
 // runDecls evaluates a run of declaration items: skips unchanged ones,
 // evaluates the rest, re-evaluates dependents of redefined functions and
 // restores the previous definitions when compilation fails.
-func (s *session) runDecls(ctx context.Context, items []item, cell string) (map[string]bool, *execFailure) {
+func (s *session) runDecls(ctx context.Context, items []cell.Item, cid string) (map[string]bool, *execFailure) {
 	type pending struct {
-		it    *item
+		it    *cell.Item
 		names []string
 		src   string
 	}
@@ -670,29 +641,29 @@ func (s *session) runDecls(ctx context.Context, items []item, cell string) (map[
 	redefined := map[string]bool{}
 	for i := range items {
 		it := &items[i]
-		names := declNames(it.decls)
+		names := cell.DeclNames(it.Decls)
 		same := len(names) > 0
 		for _, n := range names {
 			old, ok := s.decls[n]
-			if !ok || old.norm != it.normText() {
+			if !ok || old.norm != it.NormText() {
 				same = false
 			}
-			if ok && old.norm != it.normText() {
+			if ok && old.norm != it.NormText() {
 				redefined[n] = true
 			}
 		}
-		if same && !it.force {
+		if same && !it.Force {
 			continue // identical re-run: keep the existing definition
 		}
 		var src string
-		if it.rewritten {
+		if it.Rewritten {
 			var b strings.Builder
-			for _, d := range it.decls {
-				b.WriteString(s.nodeSource(it.fset, d, cell))
+			for _, d := range it.Decls {
+				b.WriteString(s.nodeSource(it.Fset, d, cid))
 			}
 			src = b.String()
 		} else {
-			src = "\n" + lineDir(cell, it.line, it.col) + "\n" + it.text
+			src = "\n" + lineDir(cid, it.Line, it.Col) + "\n" + it.Text
 		}
 		todo = append(todo, pending{it, names, src})
 	}
@@ -705,20 +676,20 @@ func (s *session) runDecls(ctx context.Context, items []item, cell string) (map[
 	}
 	_, err := s.eval(ctx, b.String())
 	if err != nil {
-		fail := s.failure(ctx, err, cell)
-		s.restore(ctx, todo2items(todo, func(p pending) *item { return p.it }))
+		fail := s.failure(ctx, err, cid)
+		s.restore(ctx, todo2items(todo, func(p pending) *cell.Item { return p.it }))
 		// yaegi may have kept new types of the failed chunk: remember
 		// them, so that a changed definition later is reported instead of
 		// silently ignored.
 		for _, p := range todo {
-			for _, name := range typeNames(p.it.decls) {
+			for _, name := range cell.TypeNames(p.it.Decls) {
 				if _, known := s.decls[name]; known {
 					continue
 				}
 				if s.compileOnly(";\n_ = (*"+name+")(nil)") == nil {
 					s.seq++
-					s.decls[name] = &declRec{names: []string{name}, kind: token.TYPE, text: p.it.text, norm: p.it.normText(),
-						chunk: "", refs: map[string]bool{}, seq: s.seq, decls: p.it.decls, fset: p.it.fset, cell: cell}
+					s.decls[name] = &declRec{names: []string{name}, kind: token.TYPE, text: p.it.Text, norm: p.it.NormText(),
+						chunk: "", refs: map[string]bool{}, seq: s.seq, decls: p.it.Decls, fset: p.it.Fset, cid: cid}
 				}
 			}
 		}
@@ -726,9 +697,9 @@ func (s *session) runDecls(ctx context.Context, items []item, cell string) (map[
 	}
 	for _, p := range todo {
 		s.seq++
-		rec := &declRec{names: p.names, kind: declKind(p.it.decls), text: p.it.text, norm: p.it.normText(), chunk: p.src,
-			doc: leadingComment(s.cells[cell].src, p.it.line), line: p.it.line, col: p.it.col,
-			refs: identRefs(p.it.decls), seq: s.seq, decls: p.it.decls, fset: p.it.fset, cell: cell}
+		rec := &declRec{names: p.names, kind: cell.DeclKind(p.it.Decls), text: p.it.Text, norm: p.it.NormText(), chunk: p.src,
+			doc: leadingComment(s.cells[cid].src, p.it.Line), line: p.it.Line, col: p.it.Col,
+			refs: cell.IdentRefs(p.it.Decls), seq: s.seq, decls: p.it.Decls, fset: p.it.Fset, cid: cid}
 		for _, n := range p.names {
 			s.decls[n] = rec
 		}
@@ -736,8 +707,8 @@ func (s *session) runDecls(ctx context.Context, items []item, cell string) (map[
 	return redefined, nil
 }
 
-func todo2items[T any](ps []T, f func(T) *item) []*item {
-	out := make([]*item, len(ps))
+func todo2items[T any](ps []T, f func(T) *cell.Item) []*cell.Item {
+	out := make([]*cell.Item, len(ps))
 	for i, p := range ps {
 		out[i] = f(p)
 	}
@@ -747,10 +718,10 @@ func todo2items[T any](ps []T, f func(T) *item) []*item {
 // reevalDependents re-evaluates every stored function or method that
 // (transitively) references a redefined name, so that it binds to the new
 // definition.
-func (s *session) reevalDependents(ctx context.Context, redefined map[string]bool, just []*item, skipTypes map[string]string) {
+func (s *session) reevalDependents(ctx context.Context, redefined map[string]bool, just []*cell.Item, skipTypes map[string]string) {
 	justText := map[string]bool{}
 	for _, it := range just {
-		justText[it.text] = true
+		justText[it.Text] = true
 	}
 	isMethodOf := func(rec *declRec) bool {
 		for _, n := range rec.names {
@@ -822,16 +793,16 @@ func (s *session) reevalDependents(ctx context.Context, redefined map[string]boo
 // existed before get their previous source back, new ones become stubs that
 // panic with a clear message (yaegi would otherwise leave stubs returning
 // zero values).
-func (s *session) restore(ctx context.Context, items []*item) {
+func (s *session) restore(ctx context.Context, items []*cell.Item) {
 	var b strings.Builder
 	seen := map[*declRec]bool{}
 	for _, it := range items {
-		for _, d := range it.decls {
+		for _, d := range it.Decls {
 			fd, ok := d.(*ast.FuncDecl)
 			if !ok {
 				continue
 			}
-			key := funcKey(fd)
+			key := cell.FuncKey(fd)
 			if old, ok := s.decls[key]; ok {
 				if !seen[old] {
 					seen[old] = true
@@ -856,175 +827,12 @@ func (s *session) restore(ctx context.Context, items []*item) {
 	s.eval(ctx, b.String())
 }
 
-// typeNames returns the type names declared by decls.
-func typeNames(decls []ast.Decl) []string {
-	var out []string
-	for _, d := range decls {
-		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE {
-			for _, sp := range gd.Specs {
-				out = append(out, userName(sp.(*ast.TypeSpec).Name.Name))
-			}
-		}
-	}
-	return out
-}
-
-func typePos(it item, name string) token.Position {
-	for _, d := range it.decls {
-		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE {
-			for _, sp := range gd.Specs {
-				if ts := sp.(*ast.TypeSpec); userName(ts.Name.Name) == name {
-					return it.fset.Position(ts.Name.Pos())
-				}
-			}
-		}
-	}
-	return token.Position{Line: it.line + 1, Column: it.col}
-}
-
-// funcKey is "name" for functions and "Recv.name" for methods.
-func funcKey(fd *ast.FuncDecl) string {
-	if fd.Recv == nil || len(fd.Recv.List) == 0 {
-		return fd.Name.Name
-	}
-	t := fd.Recv.List[0].Type
-	for {
-		switch x := t.(type) {
-		case *ast.StarExpr:
-			t = x.X
-			continue
-		case *ast.IndexExpr:
-			t = x.X
-			continue
-		case *ast.IndexListExpr:
-			t = x.X
-			continue
-		case *ast.ParenExpr:
-			t = x.X
-			continue
-		}
-		break
-	}
-	if id, ok := t.(*ast.Ident); ok {
-		return userName(id.Name) + "." + fd.Name.Name
-	}
-	return fd.Name.Name
-}
-
-// declNames returns the names declared by decls.
-func declNames(decls []ast.Decl) []string {
-	var out []string
-	for _, d := range decls {
-		switch x := d.(type) {
-		case *ast.FuncDecl:
-			out = append(out, funcKey(x))
-		case *ast.GenDecl:
-			for _, sp := range x.Specs {
-				switch y := sp.(type) {
-				case *ast.TypeSpec:
-					out = append(out, userName(y.Name.Name))
-				case *ast.ValueSpec:
-					for _, n := range y.Names {
-						out = append(out, n.Name)
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-func declKind(decls []ast.Decl) token.Token {
-	for _, d := range decls {
-		if gd, ok := d.(*ast.GenDecl); ok {
-			return gd.Tok
-		}
-	}
-	return token.FUNC
-}
-
-// identRefs returns every identifier used in decls.
-func identRefs(decls []ast.Decl) map[string]bool {
-	out := map[string]bool{}
-	for _, d := range decls {
-		ast.Inspect(d, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok {
-				out[userName(id.Name)] = true
-			}
-			return true
-		})
-	}
-	return out
-}
-
-// definedNames returns every name defined anywhere in the items (variables,
-// constants, parameters, results, functions, types; labels excluded).
-func definedNames(items []item) map[string]bool { return namesDefined(items, true) }
-
-// inspectItems calls f, as ast.Inspect does, on every node of the items'
-// declarations and statements.
-func inspectItems(items []item, f func(ast.Node) bool) {
-	for _, it := range items {
-		for _, d := range it.decls {
-			ast.Inspect(d, f)
-		}
-		for _, st := range it.stmts {
-			ast.Inspect(st, f)
-		}
-	}
-}
-
-// namesDefined returns the names the items define; top-level function
-// names only if funcs is true.
-func namesDefined(items []item, funcs bool) map[string]bool {
-	out := map[string]bool{}
-	add := func(ids ...*ast.Ident) {
-		for _, id := range ids {
-			if id != nil {
-				out[id.Name] = true
-			}
-		}
-	}
-	inspectItems(items, func(n ast.Node) bool {
-		switch x := n.(type) {
-		case *ast.AssignStmt:
-			if x.Tok == token.DEFINE {
-				for _, l := range x.Lhs {
-					if id, ok := l.(*ast.Ident); ok {
-						add(id)
-					}
-				}
-			}
-		case *ast.ValueSpec:
-			add(x.Names...)
-		case *ast.TypeSpec:
-			add(x.Name)
-		case *ast.FuncDecl:
-			if funcs && x.Recv == nil {
-				add(x.Name)
-			}
-		case *ast.Field:
-			add(x.Names...)
-		case *ast.RangeStmt:
-			if x.Tok == token.DEFINE {
-				for _, e := range []ast.Expr{x.Key, x.Value} {
-					if id, ok := e.(*ast.Ident); ok {
-						add(id)
-					}
-				}
-			}
-		}
-		return true
-	})
-	return out
-}
-
 // autoImportsFor returns the auto-importable package names used as a
 // package qualifier in items and neither imported nor shadowed.
-func (s *session) autoImportsFor(items []item) []string {
-	defined := definedNames(items)
+func (s *session) autoImportsFor(items []cell.Item) []string {
+	defined := cell.DefinedNames(items)
 	used := map[string]bool{}
-	inspectItems(items, func(n ast.Node) bool {
+	cell.InspectItems(items, func(n ast.Node) bool {
 		if se, ok := n.(*ast.SelectorExpr); ok {
 			if id, ok := se.X.(*ast.Ident); ok {
 				if _, auto := autoImports[id.Name]; auto {
@@ -1056,9 +864,9 @@ func (s *session) autoImportsFor(items []item) []string {
 
 // shadowedBuiltins reports which of min, max and clear the user has
 // defined, so the rewriter leaves them alone.
-func (s *session) shadowedBuiltins(items []item) map[string]bool {
+func (s *session) shadowedBuiltins(items []cell.Item) map[string]bool {
 	out := map[string]bool{}
-	defined := definedNames(items)
+	defined := cell.DefinedNames(items)
 	g := s.globals()
 	for _, n := range []string{"min", "max", "clear"} {
 		_, inDecls := s.decls[n]
@@ -1098,7 +906,7 @@ func (s *session) hasValue(e ast.Expr) bool {
 				return false
 			}
 		}
-		if rec, ok := s.decls[userName(fn.Name)]; ok {
+		if rec, ok := s.decls[cell.UserName(fn.Name)]; ok {
 			if rec.kind == token.TYPE {
 				return true // conversion
 			}
@@ -1276,7 +1084,7 @@ func (s *session) funcType(fun ast.Expr) reflect.Type {
 // funcResults counts the results of the function or method key in rec.
 func funcResults(rec *declRec, key string) int {
 	for _, d := range rec.decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && funcKey(fd) == key {
+		if fd, ok := d.(*ast.FuncDecl); ok && cell.FuncKey(fd) == key {
 			if fd.Type.Results == nil {
 				return 0
 			}
@@ -1354,7 +1162,7 @@ var posRe = regexp.MustCompile(`(?:_\.go:)?(\d{5,})(?::(\d+))?`)
 
 // matchPos finds the first position in msg; it returns the cell, line,
 // column and the index range of the match.
-func matchPos(msg string) (cell string, line, col int, loc []int) {
+func matchPos(msg string) (cid string, line, col int, loc []int) {
 	m := posRe.FindStringSubmatchIndex(msg)
 	if m == nil {
 		return "", 0, 0, nil
@@ -1364,46 +1172,46 @@ func matchPos(msg string) (cell string, line, col int, loc []int) {
 	if m[4] >= 0 {
 		b, _ = strconv.Atoi(msg[m[4]:m[5]])
 	}
-	cell, line = cellPos(a)
-	return cell, line, b, m[:2]
+	cid, line = cellPos(a)
+	return cid, line, b, m[:2]
 }
 
 // mapPositions rewrites "cN:L:C" positions into user terms.
 func (s *session) mapPositions(msg string) string {
 	return posRe.ReplaceAllStringFunc(msg, func(m string) string {
-		cell, line, col, _ := matchPos(m)
+		cid, line, col, _ := matchPos(m)
 		if col <= 0 {
-			return fmt.Sprintf("%s line %d", s.cellName(cell), line)
+			return fmt.Sprintf("%s line %d", s.cellName(cid), line)
 		}
-		return fmt.Sprintf("%s line %d:%d", s.cellName(cell), line, col)
+		return fmt.Sprintf("%s line %d:%d", s.cellName(cid), line, col)
 	})
 }
 
 // failure converts an error from yaegi into an execFailure with the cell's
 // own positions and the offending line quoted.
-func (s *session) failure(ctx context.Context, err error, cell string) *execFailure {
+func (s *session) failure(ctx context.Context, err error, cid string) *execFailure {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return &execFailure{"Interrupted", "the cell was interrupted (state is kept)",
 			[]string{"Interrupted: the cell was interrupted; variables and functions defined so far are kept"}}
 	}
 	var p yaegi.Panic
 	if errors.As(err, &p) {
-		return s.panicFailure(p, cell)
+		return s.panicFailure(p, cid)
 	}
 	msg := err.Error()
 	// yaegi compile errors: "cN:L:C: message"
 	if c, line, col, m := matchPos(msg); m != nil && m[0] == 0 && c != "" {
 		text := strings.TrimSpace(strings.TrimPrefix(msg[m[1]:], ":"))
-		text = hint(text, s.cells[cell].src)
-		if c != cell {
+		text = hint(text, s.cells[cid].src)
+		if c != cid {
 			return &execFailure{"CompileError", text, append([]string{
 				fmt.Sprintf("CompileError: %s", text),
 				fmt.Sprintf("  at %s, line %d:%d:", s.cellName(c), line, col)},
-				quote(s.cells[c].src, line, col)...)}
+				cell.Quote(s.cells[c].src, line, col)...)}
 		}
-		return s.cellFailure("CompileError", text, cell, line, col)
+		return s.cellFailure("CompileError", text, cid, line, col)
 	}
-	text := hint(msg, s.cells[cell].src)
+	text := hint(msg, s.cells[cid].src)
 	return &execFailure{"CompileError", text, []string{"CompileError: " + text}}
 }
 
@@ -1425,35 +1233,15 @@ func hint(msg, src string) string {
 }
 
 // cellFailure builds an error at line:col of the current cell.
-func (s *session) cellFailure(ename, msg, cell string, line, col int) *execFailure {
+func (s *session) cellFailure(ename, msg, cid string, line, col int) *execFailure {
 	tb := []string{fmt.Sprintf("%s: %s", ename, msg), fmt.Sprintf("  at line %d, column %d:", line, col)}
-	tb = append(tb, quote(s.cells[cell].src, line, col)...)
+	tb = append(tb, cell.Quote(s.cells[cid].src, line, col)...)
 	return &execFailure{ename, fmt.Sprintf("%d:%d: %s", line, col, msg), tb}
-}
-
-// quote returns the source line with a caret under column col.
-func quote(src string, line, col int) []string {
-	lines := strings.Split(src, "\n")
-	if line < 1 || line > len(lines) {
-		return nil
-	}
-	l := strings.ReplaceAll(lines[line-1], "\t", "    ")
-	prefix := fmt.Sprintf("  %4d | ", line)
-	caretCol := col - 1
-	if caretCol < 0 {
-		caretCol = 0
-	}
-	raw := lines[line-1]
-	if caretCol > len(raw) {
-		caretCol = len(raw)
-	}
-	caretCol = len(strings.ReplaceAll(raw[:caretCol], "\t", "    "))
-	return []string{prefix + l, strings.Repeat(" ", len(prefix)-2) + "| " + strings.Repeat(" ", caretCol) + "^"}
 }
 
 // panicFailure reports a runtime panic with the interpreter's frames mapped
 // to cells.
-func (s *session) panicFailure(p yaegi.Panic, cell string) *execFailure {
+func (s *session) panicFailure(p yaegi.Panic, cid string) *execFailure {
 	ename := "Panic"
 	val := fmt.Sprint(p.Value)
 	if _, ok := p.Value.(runtime.Error); ok {
@@ -1476,7 +1264,7 @@ func (s *session) panicFailure(p yaegi.Panic, cell string) *execFailure {
 	if n := len(frames); s.curWrapped && n >= 2 {
 		// The outermost frame, at the statement's start, only calls the
 		// wrapper of the statement.
-		if fc, line, _, loc := matchPos(frames[n-1]); loc != nil && fc == cell && line == s.curLine {
+		if fc, line, _, loc := matchPos(frames[n-1]); loc != nil && fc == cid && line == s.curLine {
 			frames = frames[:n-1]
 		}
 	}
@@ -1493,27 +1281,27 @@ func (s *session) panicFailure(p yaegi.Panic, cell string) *execFailure {
 			continue
 		}
 		where := "this cell"
-		if fc != cell {
+		if fc != cid {
 			where = s.cellName(fc)
 		}
-		if fn == "main" || (s.curWrapped && i == len(frames)-1 && fc == cell) {
+		if fn == "main" || (s.curWrapped && i == len(frames)-1 && fc == cid) {
 			fn = "top level"
 		} else {
 			fn = strings.TrimPrefix(fn, "main.")
 		}
 		tb = append(tb, fmt.Sprintf("  %s, %s line %d:%d", fn, where, line, col))
-		tb = append(tb, quote(s.cells[fc].src, line, col)...)
-		if first == nil && fc == cell {
+		tb = append(tb, cell.Quote(s.cells[fc].src, line, col)...)
+		if first == nil && fc == cid {
 			first = []int{line, col}
 		}
 	}
 	if val == "nil type" {
-		val = hint(val, s.cells[cell].src)
+		val = hint(val, s.cells[cid].src)
 	}
 	if first == nil && s.curLine > 0 {
 		first = []int{s.curLine, s.curCol}
 		tb = append(tb, fmt.Sprintf("  top level, this cell line %d:%d", s.curLine, s.curCol))
-		tb = append(tb, quote(s.cells[cell].src, s.curLine, s.curCol)...)
+		tb = append(tb, cell.Quote(s.cells[cid].src, s.curLine, s.curCol)...)
 	}
 	ev := val
 	if first != nil {

@@ -1,11 +1,9 @@
-package interp
+package cell
 
 import (
 	"fmt"
 	"go/ast"
 	"go/token"
-	"go/types"
-	"reflect"
 )
 
 // Workarounds for yaegi v0.16.1 bugs with multi-value definitions
@@ -56,7 +54,7 @@ func multiVarSpec(d *ast.DeclStmt) bool {
 
 // topLevelMulti rewrites the top-level statements of a cell item (see the
 // comment above).
-func (r *rewriter) topLevelMulti(list []ast.Stmt) []ast.Stmt {
+func (r *Rewriter) topLevelMulti(list []ast.Stmt) []ast.Stmt {
 	var out []ast.Stmt
 	for _, s := range list {
 		switch x := s.(type) {
@@ -74,10 +72,10 @@ func (r *rewriter) topLevelMulti(list []ast.Stmt) []ast.Stmt {
 			*ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
 			if nestedMultiDefine(s) {
 				w := wrapInFunc(s)
-				if r.wrappers == nil {
-					r.wrappers = map[ast.Stmt]bool{}
+				if r.Wrappers == nil {
+					r.Wrappers = map[ast.Stmt]bool{}
 				}
-				r.wrappers[w] = true
+				r.Wrappers[w] = true
 				out = append(out, w)
 				r.changed = true
 				continue
@@ -91,7 +89,7 @@ func (r *rewriter) topLevelMulti(list []ast.Stmt) []ast.Stmt {
 // splitDefine turns `a, b := x` into statements defining the temporaries
 // __gpV1, __gpV2 from x (see tempsFor), then `a := __gpV1; b := __gpV2`
 // (blank names are skipped).
-func (r *rewriter) splitDefine(as *ast.AssignStmt) []ast.Stmt {
+func (r *Rewriter) splitDefine(as *ast.AssignStmt) []ast.Stmt {
 	r.changed = true
 	names := make([]*ast.Ident, len(as.Lhs))
 	for i, l := range as.Lhs {
@@ -175,7 +173,7 @@ func tempsFor(names []*ast.Ident, x ast.Expr, pos token.Pos) []ast.Stmt {
 // splitVar turns `var a, b T = x` into statements defining the temporaries
 // __gpV1, __gpV2 from x (see tempsFor), then `var a T = __gpV1; var b T =
 // __gpV2`; other specs of the declaration stay in order.
-func (r *rewriter) splitVar(d *ast.DeclStmt) []ast.Stmt {
+func (r *Rewriter) splitVar(d *ast.DeclStmt) []ast.Stmt {
 	r.changed = true
 	gd := d.Decl.(*ast.GenDecl)
 	var out []ast.Stmt
@@ -246,140 +244,13 @@ func wrapInFunc(s ast.Stmt) ast.Stmt {
 	}}
 }
 
-// arityError returns the first assignment in items whose number of
-// variables differs from the number of results of the function it calls,
-// when that number is statically known: a function of a preloaded compiled
-// package or a function declared in a cell. yaegi silently drops the extra
-// results of `x := strconv.Atoi(s)`; Go rejects it.
-func (s *session) arityError(items []item) (pos token.Position, msg string, ok bool) {
-	locals := localNames(items)
-	var globals map[string]reflect.Value
-	isGlobal := func(name string) (reflect.Value, bool) {
-		if globals == nil {
-			globals = s.globals()
-			if globals == nil {
-				globals = map[string]reflect.Value{}
-			}
-		}
-		v, ok := globals[name]
-		return v, ok
-	}
-	cellFuncs := map[string]*ast.FuncType{}
-	for _, it := range items {
-		for _, d := range it.decls {
-			if fd, isFunc := d.(*ast.FuncDecl); isFunc && fd.Recv == nil {
-				cellFuncs[fd.Name.Name] = fd.Type
-			}
-		}
-	}
-	results := func(call *ast.CallExpr) (int, bool) {
-		switch fn := ast.Unparen(call.Fun).(type) {
-		case *ast.Ident:
-			if locals[fn.Name] {
-				return 0, false
-			}
-			ft := cellFuncs[fn.Name]
-			if ft == nil {
-				ft = s.declaredFunc(fn.Name)
-				if g, global := isGlobal(fn.Name); global && g.IsValid() && g.Kind() != reflect.Func {
-					return 0, false // a variable now holds the name
-				}
-			}
-			if ft == nil {
-				return 0, false
-			}
-			return ft.Results.NumFields(), true
-		case *ast.SelectorExpr:
-			pkg, isIdent := fn.X.(*ast.Ident)
-			if !isIdent || locals[pkg.Name] {
-				return 0, false
-			}
-			path, imported := s.imports[pkg.Name]
-			if !imported {
-				return 0, false
-			}
-			if _, global := isGlobal(pkg.Name); global {
-				return 0, false
-			}
-			v, found := s.binSymbols(path)[fn.Sel.Name]
-			if !found || !v.IsValid() || v.Kind() != reflect.Func {
-				return 0, false
-			}
-			return v.Type().NumOut(), true
-		}
-		return 0, false
-	}
-	check := func(fset *token.FileSet, nvars int, rhs []ast.Expr) bool {
-		if len(rhs) != 1 {
-			return false
-		}
-		call, isCall := ast.Unparen(rhs[0]).(*ast.CallExpr)
-		if !isCall {
-			return false
-		}
-		n, known := results(call)
-		if !known || n == nvars || n == 0 {
-			return false
-		}
-		pos = fset.Position(rhs[0].Pos())
-		pos.Line--
-		msg = fmt.Sprintf("assignment mismatch: %s but %s returns %s",
-			plural(nvars, "variable"), types.ExprString(call.Fun), plural(n, "value"))
-		return true
-	}
-	for _, it := range items {
-		var nodes []ast.Node
-		for _, d := range it.decls {
-			nodes = append(nodes, d)
-		}
-		for _, st := range it.stmts {
-			nodes = append(nodes, st)
-		}
-		for _, n := range nodes {
-			ast.Inspect(n, func(n ast.Node) bool {
-				if ok {
-					return false
-				}
-				switch x := n.(type) {
-				case *ast.AssignStmt:
-					if x.Tok == token.DEFINE || x.Tok == token.ASSIGN {
-						ok = check(it.fset, len(x.Lhs), x.Rhs)
-					}
-				case *ast.ValueSpec:
-					ok = check(it.fset, len(x.Names), x.Values)
-				}
-				return !ok
-			})
-			if ok {
-				return pos, msg, true
-			}
-		}
-	}
-	return pos, msg, false
-}
-
-// declaredFunc returns the type of the function name declared by an
-// earlier cell, or nil.
-func (s *session) declaredFunc(name string) *ast.FuncType {
-	rec, ok := s.decls[name]
-	if !ok {
-		return nil
-	}
-	for _, d := range rec.decls {
-		if fd, isFunc := d.(*ast.FuncDecl); isFunc && fd.Recv == nil && fd.Name.Name == name {
-			return fd.Type
-		}
-	}
-	return nil
-}
-
-// localNames returns the names that items define as variables, constants,
+// LocalNames returns the names that items define as variables, constants,
 // parameters, results or types (anything that may shadow a function or a
 // package name), not the names of top-level functions.
-func localNames(items []item) map[string]bool { return namesDefined(items, false) }
+func LocalNames(items []Item) map[string]bool { return NamesDefined(items, false) }
 
-// plural returns "1 variable" or "2 variables".
-func plural(n int, word string) string {
+// Plural returns "1 variable" or "2 variables".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

@@ -1,4 +1,4 @@
-package interp
+package cell
 
 import (
 	"fmt"
@@ -9,51 +9,51 @@ import (
 	"strings"
 )
 
-// itemKind classifies one top-level item of a cell.
-type itemKind int
+// Kind classifies one top-level item of a cell.
+type Kind int
 
 const (
-	itemImport itemKind = iota // import declaration
-	itemDecl                   // func, method, type or const declaration
-	itemStmt                   // statement, including var declarations
+	ImportItem Kind = iota // import declaration
+	DeclItem               // func, method, type or const declaration
+	StmtItem               // statement, including var declarations
 )
 
-func (k itemKind) String() string {
+func (k Kind) String() string {
 	switch k {
-	case itemImport:
+	case ImportItem:
 		return "import"
-	case itemDecl:
+	case DeclItem:
 		return "decl"
 	}
 	return "stmt"
 }
 
-// item is one top-level piece of a cell: an import, a declaration or a
+// Item is one top-level piece of a cell: an import, a declaration or a
 // statement, with its parsed form.
-type item struct {
-	kind      itemKind
-	text      string // source text of the item
-	line, col int    // 1-based position of text in the cell
-	decls     []ast.Decl
-	stmts     []ast.Stmt
-	fset      *token.FileSet
-	rewritten bool // the AST was changed: print it instead of using text
-	// exprRewritten: the final expression statement itself was changed
-	exprRewritten bool
+type Item struct {
+	Kind      Kind
+	Text      string // source text of the item
+	Line, Col int    // 1-based position of text in the cell
+	Decls     []ast.Decl
+	Stmts     []ast.Stmt
+	Fset      *token.FileSet
+	Rewritten bool // the AST was changed: print it instead of using text
+	// ExprRewritten: the final expression statement itself was changed
+	ExprRewritten bool
 	norm          string // cached normText
-	force         bool   // evaluate even if unchanged (its type was redefined)
-	// wrapText: run the unrewritten text inside func() { ... }() (see
+	Force         bool   // evaluate even if unchanged (its type was redefined)
+	// WrapText: run the unrewritten text inside func() { ... }() (see
 	// topLevelMulti)
-	wrapText bool
+	WrapText bool
 }
 
-// cellError is a compile or syntax error at a position of a cell.
-type cellError struct {
+// Error is a compile or syntax error at a position of a cell.
+type Error struct {
 	Line, Col int
 	Msg       string
 }
 
-func (e *cellError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
+func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
 
 // rawItem is a top-level span found by the scanner.
 type rawItem struct {
@@ -65,14 +65,14 @@ type rawItem struct {
 // scanItems splits src at top-level semicolons (explicit or inserted at
 // newlines) using go/scanner. Brackets are tracked so that only depth-0
 // semicolons end an item.
-func scanItems(src string) ([]rawItem, *cellError) {
+func scanItems(src string) ([]rawItem, *Error) {
 	fset := token.NewFileSet()
 	file := fset.AddFile("cell", -1, len(src))
 	var s scanner.Scanner
-	var firstErr *cellError
+	var firstErr *Error
 	s.Init(file, []byte(src), func(pos token.Position, msg string) {
 		if firstErr == nil {
-			firstErr = &cellError{pos.Line, pos.Column, msg}
+			firstErr = &Error{pos.Line, pos.Column, msg}
 		}
 	}, 0)
 	var items []rawItem
@@ -150,65 +150,65 @@ func padTo(prefix string, line, col int) string {
 
 // parseErr converts a go/parser error into a cellError, undoing the one-line
 // shift introduced by padTo.
-func parseErr(err error) *cellError {
+func parseErr(err error) *Error {
 	if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
 		e := list[0]
-		return &cellError{e.Pos.Line - 1, e.Pos.Column, e.Msg}
+		return &Error{e.Pos.Line - 1, e.Pos.Column, e.Msg}
 	}
-	return &cellError{1, 1, err.Error()}
+	return &Error{1, 1, err.Error()}
 }
 
-// splitCell splits a cell into top-level items and parses each one. The
+// Split splits a cell into top-level items and parses each one. The
 // parsed nodes carry positions whose line is the cell line plus one (see
 // padTo); use item.fset to resolve them.
-func splitCell(src string) ([]item, *cellError) {
+func Split(src string) ([]Item, *Error) {
 	raws, cerr := scanItems(src)
 	if cerr != nil {
 		return nil, cerr
 	}
-	var items []item
+	var items []Item
 	for _, r := range raws {
 		text := src[r.start:r.end]
 		line, col := lineCol(src, r.start)
-		it := item{text: text, line: line, col: col, fset: token.NewFileSet()}
+		it := Item{Text: text, Line: line, Col: col, Fset: token.NewFileSet()}
 		switch r.first {
 		case token.IMPORT:
-			it.kind = itemImport
+			it.Kind = ImportItem
 		case token.TYPE, token.CONST:
-			it.kind = itemDecl
+			it.Kind = DeclItem
 		case token.FUNC:
-			it.kind = itemDecl
+			it.Kind = DeclItem
 			if r.second == token.LPAREN {
 				// Either a method declaration or a func literal call:
 				// decide by trying to parse it as a declaration.
 				f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+text, 0)
 				if err != nil || len(f.Decls) == 0 {
-					it.kind = itemStmt
+					it.Kind = StmtItem
 				}
 			}
 		default:
-			it.kind = itemStmt
+			it.Kind = StmtItem
 		}
-		if it.kind == itemStmt {
+		if it.Kind == StmtItem {
 			body := padTo("package p;func _(){", line, col) + text + "\n}"
-			f, err := parser.ParseFile(it.fset, "cell", body, parser.ParseComments)
+			f, err := parser.ParseFile(it.Fset, "cell", body, parser.ParseComments)
 			if err != nil {
 				return nil, parseErr(err)
 			}
-			it.stmts = f.Decls[0].(*ast.FuncDecl).Body.List
+			it.Stmts = f.Decls[0].(*ast.FuncDecl).Body.List
 		} else {
 			body := padTo("package p;", line, col) + text
-			f, err := parser.ParseFile(it.fset, "cell", body, parser.ParseComments)
+			f, err := parser.ParseFile(it.Fset, "cell", body, parser.ParseComments)
 			if err != nil {
 				return nil, parseErr(err)
 			}
 			for _, d := range f.Decls {
 				if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
-					if it.kind != itemImport {
-						return nil, &cellError{line, col, "imports must come before other declarations of the same item"}
+					if it.Kind != ImportItem {
+						return nil, &Error{line, col, "imports must come before other declarations of the same item"}
 					}
 				}
-				it.decls = append(it.decls, d)
+				it.Decls = append(it.Decls, d)
 			}
 		}
 		items = append(items, it)
@@ -216,17 +216,17 @@ func splitCell(src string) ([]item, *cellError) {
 	return items, nil
 }
 
-// normText returns the item's tokens without comments, semicolons and
+// NormText returns the item's tokens without comments, semicolons and
 // layout: two definitions that differ only in formatting or comments
 // compare equal.
-func (it *item) normText() string {
+func (it *Item) NormText() string {
 	if it.norm != "" {
 		return it.norm
 	}
 	fset := token.NewFileSet()
-	file := fset.AddFile("", -1, len(it.text))
+	file := fset.AddFile("", -1, len(it.Text))
 	var sc scanner.Scanner
-	sc.Init(file, []byte(it.text), nil, 0)
+	sc.Init(file, []byte(it.Text), nil, 0)
 	var b strings.Builder
 	for {
 		_, tok, lit := sc.Scan()
@@ -246,3 +246,8 @@ func (it *item) normText() string {
 	it.norm = b.String()
 	return it.norm
 }
+
+// RuntimeName is the reserved name under which cells import the compiled
+// runtime helper package (clear, result rendering); rewritten code calls
+// it, and the front-end treats identifiers with this name as its own.
+const RuntimeName = "__gprt"

@@ -1,4 +1,4 @@
-package interp
+package cell
 
 import (
 	"fmt"
@@ -11,37 +11,37 @@ import (
 	"golang.org/x/tools/go/ast/astutil"
 )
 
-// rewriter turns Go 1.22+ features that yaegi v0.16.1 lacks into code it
+// Rewriter turns Go 1.22+ features that yaegi v0.16.1 lacks into code it
 // runs: range over an integer, the min and max builtins (hoisted into
 // temporaries), clear (a compiled helper) and per-iteration loop variables
 // (a shadowing copy at the top of the body when the body captures them). It
 // also works around yaegi's bugs with top-level multi-value definitions
 // (see topLevelMulti in multivalue.go).
-type rewriter struct {
-	globalKind func(name string) reflect.Kind
-	shadowed   map[string]bool
-	n          *int            // session-wide counter: temporaries at top level are globals
+type Rewriter struct {
+	GlobalKind func(name string) reflect.Kind
+	Shadowed   map[string]bool
+	N          *int            // session-wide counter: temporaries at top level are globals
 	env        map[string]bool // name -> known to be an integer
 	changed    bool
-	// wrappers holds the `func() { ... }()` statements made by
+	// Wrappers holds the `func() { ... }()` statements made by
 	// topLevelMulti: they are not a cell's final expression.
-	wrappers map[ast.Stmt]bool
+	Wrappers map[ast.Stmt]bool
 }
 
-func (r *rewriter) tmp(prefix string) string {
-	if r.n == nil {
-		r.n = new(int)
+func (r *Rewriter) tmp(prefix string) string {
+	if r.N == nil {
+		r.N = new(int)
 	}
-	*r.n++
-	return fmt.Sprintf("__gp%s%d", prefix, *r.n)
+	*r.N++
+	return fmt.Sprintf("__gp%s%d", prefix, *r.N)
 }
 
 // changedExpr reports whether e contains nodes created by the rewriter
 // (identifiers of temporaries or the runtime helper).
-func (r *rewriter) changedExpr(e ast.Expr) bool {
+func (r *Rewriter) changedExpr(e ast.Expr) bool {
 	changed := false
 	ast.Inspect(e, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && (strings.HasPrefix(id.Name, "__gp") || id.Name == rtName) {
+		if id, ok := n.(*ast.Ident); ok && (strings.HasPrefix(id.Name, "__gp") || id.Name == RuntimeName) {
 			changed = true
 		}
 		if bl, ok := n.(*ast.BasicLit); ok && !bl.ValuePos.IsValid() {
@@ -52,50 +52,50 @@ func (r *rewriter) changedExpr(e ast.Expr) bool {
 	return changed
 }
 
-// prepare records which names the cell defines as integers.
-func (r *rewriter) prepare(items []item) {
+// Prepare records which names the cell defines as integers.
+func (r *Rewriter) Prepare(items []Item) {
 	r.env = map[string]bool{}
 	var nodes []ast.Node
 	for _, it := range items {
-		for _, d := range it.decls {
+		for _, d := range it.Decls {
 			nodes = append(nodes, d)
 		}
-		for _, s := range it.stmts {
+		for _, s := range it.Stmts {
 			nodes = append(nodes, s)
 		}
 	}
 	r.collectInts(nodes)
 }
 
-// rewriteItem rewrites it in place and marks it rewritten when it changed.
+// RewriteItem rewrites it in place and marks it rewritten when it changed.
 // prepare must have been called with the cell's items.
-func (r *rewriter) rewriteItem(it *item) bool {
+func (r *Rewriter) RewriteItem(it *Item) bool {
 	r.changed = false
-	for _, d := range it.decls {
+	for _, d := range it.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
 			fd.Body.List = r.stmts(fd.Body.List)
 		}
 	}
-	if it.kind == itemStmt {
+	if it.Kind == StmtItem {
 		var lastExpr ast.Expr
-		if es, ok := it.stmts[len(it.stmts)-1].(*ast.ExprStmt); ok {
+		if es, ok := it.Stmts[len(it.Stmts)-1].(*ast.ExprStmt); ok {
 			lastExpr = es.X
 		}
-		it.stmts = r.stmts(it.stmts)
+		it.Stmts = r.stmts(it.Stmts)
 		before := r.changed
-		it.stmts = r.topLevelMulti(it.stmts)
-		if !before && !it.rewritten && len(it.stmts) == 1 && r.wrappers[it.stmts[0]] {
+		it.Stmts = r.topLevelMulti(it.Stmts)
+		if !before && !it.Rewritten && len(it.Stmts) == 1 && r.Wrappers[it.Stmts[0]] {
 			// Only wrapped: keep the original text (and its columns).
-			it.wrapText = true
+			it.WrapText = true
 			r.changed = false
 		}
 		if lastExpr != nil {
-			es, ok := it.stmts[len(it.stmts)-1].(*ast.ExprStmt)
-			it.exprRewritten = it.exprRewritten || !ok || es.X != lastExpr || r.changedExpr(lastExpr)
+			es, ok := it.Stmts[len(it.Stmts)-1].(*ast.ExprStmt)
+			it.ExprRewritten = it.ExprRewritten || !ok || es.X != lastExpr || r.changedExpr(lastExpr)
 		}
 	}
 	if r.changed {
-		it.rewritten = true
+		it.Rewritten = true
 	}
 	return r.changed
 }
@@ -105,7 +105,7 @@ var intTypes = map[string]bool{"int": true, "int8": true, "int16": true, "int32"
 
 // collectInts records which names are defined as integers in nodes
 // (flow-insensitive: a name defined both ways is not an integer).
-func (r *rewriter) collectInts(nodes []ast.Node) {
+func (r *Rewriter) collectInts(nodes []ast.Node) {
 	set := func(name string, isInt bool) {
 		if old, ok := r.env[name]; ok && old != isInt {
 			r.env[name] = false
@@ -158,20 +158,20 @@ func (r *rewriter) collectInts(nodes []ast.Node) {
 
 // mapish reports whether x may be a map or channel (whose range keys are
 // not integers).
-func (r *rewriter) mapish(x ast.Expr) bool {
+func (r *Rewriter) mapish(x ast.Expr) bool {
 	switch e := x.(type) {
 	case *ast.CompositeLit:
 		_, isMap := e.Type.(*ast.MapType)
 		return isMap
 	case *ast.Ident:
-		k := r.globalKind(e.Name)
+		k := r.GlobalKind(e.Name)
 		return k == reflect.Map || k == reflect.Chan || k == reflect.Invalid
 	}
 	return true
 }
 
 // intish reports whether x is evidently an integer.
-func (r *rewriter) intish(x ast.Expr) bool {
+func (r *Rewriter) intish(x ast.Expr) bool {
 	switch e := x.(type) {
 	case *ast.BasicLit:
 		return e.Kind == token.INT
@@ -190,7 +190,7 @@ func (r *rewriter) intish(x ast.Expr) bool {
 		if v, ok := r.env[e.Name]; ok {
 			return v
 		}
-		switch r.globalKind(e.Name) {
+		switch r.GlobalKind(e.Name) {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 			return true
@@ -224,7 +224,7 @@ func pure(x ast.Expr) bool {
 }
 
 // stmts rewrites a statement list (and, recursively, nested lists).
-func (r *rewriter) stmts(list []ast.Stmt) []ast.Stmt {
+func (r *Rewriter) stmts(list []ast.Stmt) []ast.Stmt {
 	var out []ast.Stmt
 	for _, s := range list {
 		r.nested(s)
@@ -238,7 +238,7 @@ func (r *rewriter) stmts(list []ast.Stmt) []ast.Stmt {
 }
 
 // nested rewrites the statement lists nested in s.
-func (r *rewriter) nested(s ast.Stmt) {
+func (r *Rewriter) nested(s ast.Stmt) {
 	ast.Inspect(s, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.BlockStmt:
@@ -256,13 +256,13 @@ func (r *rewriter) nested(s ast.Stmt) {
 }
 
 // isBuiltinCall reports whether c calls builtin name (not shadowed).
-func (r *rewriter) isBuiltinCall(c *ast.CallExpr, names ...string) (string, bool) {
+func (r *Rewriter) isBuiltinCall(c *ast.CallExpr, names ...string) (string, bool) {
 	id, ok := c.Fun.(*ast.Ident)
 	if !ok {
 		return "", false
 	}
 	for _, n := range names {
-		if id.Name == n && !r.shadowed[n] {
+		if id.Name == n && !r.Shadowed[n] {
 			return n, true
 		}
 	}
@@ -271,7 +271,7 @@ func (r *rewriter) isBuiltinCall(c *ast.CallExpr, names ...string) (string, bool
 
 // hoist replaces min/max calls in s (outside nested blocks and function
 // literals) by temporaries computed by statements placed before s.
-func (r *rewriter) hoist(s ast.Stmt) ([]ast.Stmt, ast.Stmt) {
+func (r *Rewriter) hoist(s ast.Stmt) ([]ast.Stmt, ast.Stmt) {
 	var pre []ast.Stmt
 	var skip map[ast.Node]bool
 	if f, ok := s.(*ast.ForStmt); ok {
@@ -417,7 +417,7 @@ func constMinMax(name string, args []ast.Expr) ast.Expr {
 
 // loop rewrites range-over-int and adds per-iteration copies of loop
 // variables captured by closures, goroutines or address-of in the body.
-func (r *rewriter) loop(s ast.Stmt) ast.Stmt {
+func (r *Rewriter) loop(s ast.Stmt) ast.Stmt {
 	switch x := s.(type) {
 	case *ast.RangeStmt:
 		var vars []*ast.Ident
@@ -454,7 +454,7 @@ func (r *rewriter) loop(s ast.Stmt) ast.Stmt {
 
 // rangeInt turns `for i := range n {}` into a counting loop that evaluates
 // n once and gives i the type of n.
-func (r *rewriter) rangeInt(x *ast.RangeStmt) *ast.ForStmt {
+func (r *Rewriter) rangeInt(x *ast.RangeStmt) *ast.ForStmt {
 	r.changed = true
 	i := ast.NewIdent(r.tmp("I"))
 	if id, ok := x.Key.(*ast.Ident); ok && id.Name != "_" {
@@ -483,7 +483,7 @@ func (r *rewriter) rangeInt(x *ast.RangeStmt) *ast.ForStmt {
 // fresh name and the body starts with `v := fresh`. For three-clause loops
 // it does nothing when the body assigns the variable (the copy would break
 // the loop).
-func (r *rewriter) perIteration(loop ast.Stmt, vars []*ast.Ident) {
+func (r *Rewriter) perIteration(loop ast.Stmt, vars []*ast.Ident) {
 	var body *ast.BlockStmt
 	var header []ast.Node
 	threeClause := false
@@ -579,7 +579,7 @@ func captureInfo(body *ast.BlockStmt, name string) (captured, assigned bool) {
 
 // clearStmt rewrites the statement clear(x) into a call of the compiled
 // helper.
-func (r *rewriter) clearStmt(s ast.Stmt) ast.Stmt {
+func (r *Rewriter) clearStmt(s ast.Stmt) ast.Stmt {
 	es, ok := s.(*ast.ExprStmt)
 	if !ok {
 		return s
@@ -591,7 +591,7 @@ func (r *rewriter) clearStmt(s ast.Stmt) ast.Stmt {
 	if _, ok := r.isBuiltinCall(call, "clear"); !ok {
 		return s
 	}
-	call.Fun = &ast.SelectorExpr{X: ast.NewIdent(rtName), Sel: ast.NewIdent("Clear")}
+	call.Fun = &ast.SelectorExpr{X: ast.NewIdent(RuntimeName), Sel: ast.NewIdent("Clear")}
 	r.changed = true
 	return s
 }

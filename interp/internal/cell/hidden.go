@@ -1,0 +1,95 @@
+package cell
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"regexp"
+	"strings"
+
+	"golang.org/x/tools/go/ast/astutil"
+)
+
+var hiddenRe = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*?)__gp[0-9]+\b`)
+
+// UserName strips the hidden-name suffix of a type name.
+func UserName(n string) string {
+	if m := hiddenRe.FindStringSubmatch(n); m != nil && m[0] == n {
+		return m[1]
+	}
+	return n
+}
+
+// Unhide maps hidden type names in a message back to the user's names.
+func Unhide(s string) string {
+	return hiddenRe.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "__gp") {
+			return m // a rewriter temporary, not a type
+		}
+		return UserName(m)
+	})
+}
+
+// RenameTypes rewrites identifiers naming types in m (user name -> hidden
+// name) inside node; it reports whether anything changed. Field names,
+// selectors, composite-literal keys and names being declared as variables
+// or functions are left alone.
+func RenameTypes(node ast.Node, m map[string]string) bool {
+	if len(m) == 0 || node == nil {
+		return false
+	}
+	changed := false
+	astutil.Apply(node, func(c *astutil.Cursor) bool {
+		id, ok := c.Node().(*ast.Ident)
+		if !ok {
+			return true
+		}
+		to, ok := m[UserName(id.Name)]
+		if !ok || id.Name == to {
+			return true
+		}
+		switch p := c.Parent().(type) {
+		case *ast.SelectorExpr:
+			if c.Name() == "Sel" {
+				return true
+			}
+		case *ast.Field:
+			if c.Name() == "Names" {
+				return true
+			}
+		case *ast.KeyValueExpr:
+			if c.Name() == "Key" {
+				return true
+			}
+		case *ast.ValueSpec:
+			if c.Name() == "Names" {
+				return true
+			}
+		case *ast.FuncDecl:
+			if c.Name() == "Name" {
+				return true
+			}
+		case *ast.AssignStmt:
+			if c.Name() == "Lhs" && p.Tok == token.DEFINE {
+				return true
+			}
+		case *ast.LabeledStmt, *ast.BranchStmt:
+			return true
+		}
+		id.Name = to
+		changed = true
+		return true
+	}, nil)
+	return changed
+}
+
+// ParseDecls parses the source text of a stored declaration item again (a
+// fresh AST to rename), with positions placed at line:col of its cell.
+func ParseDecls(text string, line, col int) ([]ast.Decl, *token.FileSet, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "cell", padTo("package p;", line, col)+text, parser.ParseComments)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f.Decls, fset, nil
+}
