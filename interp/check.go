@@ -8,7 +8,19 @@ import (
 	"reflect"
 
 	"github.com/gopherprop/gopherprop/interp/internal/cell"
+	"github.com/gopherprop/gopherprop/kernel"
 )
+
+// check reports the compile errors Go would report and the interpreter
+// would not: today, assignments whose number of variables differs from the
+// number of results of the function called (yaegi accepts them and drops
+// values).
+func (s *session) check(c *cellRun) *kernel.ExecError {
+	if pos, msg, bad := s.arityError(c.items); bad {
+		return s.cellFailure("CompileError", msg, c.cid, pos.Line, pos.Column)
+	}
+	return nil
+}
 
 // arityError returns the first assignment in items whose number of
 // variables differs from the number of results of the function it calls,

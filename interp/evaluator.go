@@ -308,7 +308,7 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 	defer e.mu.Unlock()
 	p, err := e.worker()
 	if err != nil {
-		return kernel.ExecuteResult{}, &kernel.ExecError{Name: "WorkerError", Value: err.Error(), Traceback: []string{"WorkerError: " + err.Error()}}
+		return kernel.ExecuteResult{}, kernel.NewExecError("WorkerError", err.Error())
 	}
 	p.stdout.setSink(out.Stream)
 	p.stderr.setSink(out.Stream)
@@ -382,7 +382,7 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 			if serr != nil {
 				msg += "; restarting failed: " + serr.Error()
 			}
-			return kernel.ExecuteResult{}, &kernel.ExecError{Name: "Interrupted", Value: msg, Traceback: []string{"Interrupted: " + msg}}
+			return kernel.ExecuteResult{}, kernel.NewExecError("Interrupted", msg)
 		case <-p.exited:
 			return kernel.ExecuteResult{}, e.crashed(p, out)
 		}
@@ -393,7 +393,7 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 func (e *Evaluator) crashed(p *proc, out kernel.Output) *kernel.ExecError {
 	if p.stopped.Load() {
 		msg := "the evaluator was restarted or shut down while this cell was running; its state is lost"
-		return &kernel.ExecError{Name: "Interrupted", Value: msg, Traceback: []string{"Interrupted: " + msg}}
+		return kernel.NewExecError("Interrupted", msg)
 	}
 	select {
 	case <-p.exited:
@@ -421,7 +421,7 @@ func (e *Evaluator) crashed(p *proc, out kernel.Output) *kernel.ExecError {
 			tb = append(tb, "  "+l)
 		}
 	}
-	return &kernel.ExecError{Name: "WorkerCrash", Value: cause + " (state lost: " + restart + ")", Traceback: tb}
+	return kernel.NewExecError("WorkerCrash", cause+" (state lost: "+restart+")", tb...)
 }
 
 var crashLineRe = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*|runtime: goroutine stack exceeds .*|gopherprop: out of memory.*)$`)

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"os"
 	"reflect"
@@ -15,34 +16,10 @@ import (
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
-// helpText is shown by %help.
-const helpText = `gopherprop: Go cells run by the yaegi interpreter.
-
-Cells
-  Mix imports, declarations (func, type, const) and statements freely; var and
-  := at top level create globals. The value of a final expression is shown.
-  Preloaded (import them, or just use ad, mat, display, plot, plotter, fmt and
-  math): the Go 1.22 standard library, gonum (mat, floats, stat, stat/distuv,
-  optimize), gonum/plot (plot, plotter, vg, vg/draw, palette,
-  palette/moreland) and gopherprop's ad and display.
-  Redefining a function, a type or a method updates every function that
-  uses it; values created before a type changed keep the old type.
-  range over an int, min, max, clear and per-iteration loop variables are
-  rewritten for the interpreter; range-over-func iterators are not supported.
-
-Help
-  name?  or  ?name     documentation of a package, function, type or variable
-  Tab                  completion; Shift-Tab: inspection
-
-Magics
-  %help                this text
-  %reset               forget all variables, functions and types (fresh interpreter)
-  %time STATEMENT      run STATEMENT and print its wall time
-  %%time               (first line of a cell) time the whole cell
-  %who                 list the names defined by cells, with their types
-  %env [NAME[=VALUE]]  show or set environment variables
-  %version             versions of gopherprop, Go and the interpreter
-`
+// helpText is shown by %help; help.txt is its source.
+//
+//go:embed help.txt
+var helpText string
 
 // magic handles magics and ?-help. It reports whether msg was handled.
 func (w *worker) magic(ctx context.Context, msg *message, reply *message) bool {
@@ -54,8 +31,7 @@ func (w *worker) magic(ctx context.Context, msg *message, reply *message) bool {
 	if name, ok := helpRequest(code); ok {
 		text := w.sess.describe(name, 1)
 		if text == "" {
-			reply.Err = &kernel.ExecError{Name: "NameError", Value: fmt.Sprintf("no documentation found for %s", name),
-				Traceback: []string{fmt.Sprintf("NameError: no documentation found for %s", name)}}
+			reply.Err = kernel.NewExecError("NameError", fmt.Sprintf("no documentation found for %s", name))
 			return true
 		}
 		reply.Payload = []map[string]any{{"source": "page", "data": map[string]any{"text/plain": text}, "start": 0}}
@@ -113,7 +89,7 @@ func (w *worker) magic(ctx context.Context, msg *message, reply *message) bool {
 }
 
 func magicError(reply *message, text string) {
-	reply.Err = &kernel.ExecError{Name: "MagicError", Value: text, Traceback: []string{"MagicError: " + text}}
+	reply.Err = kernel.NewExecError("MagicError", text)
 }
 
 // helpRequest recognises "?name", "name?" and "name??".
@@ -154,7 +130,7 @@ func (w *worker) timed(ctx context.Context, msg *message, reply *message, code s
 	runtime.ReadMemStats(&m1)
 	fmt.Fprintf(os.Stdout, "Wall time: %s (allocated %s)\n", fmtDuration(el), fmtBytes(m1.TotalAlloc-m0.TotalAlloc))
 	if fail != nil {
-		reply.Err = &kernel.ExecError{Name: fail.ename, Value: fail.evalue, Traceback: fail.traceback}
+		reply.Err = fail
 		return
 	}
 	if res.hasValue && !msg.Silent {

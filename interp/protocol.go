@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
@@ -27,30 +28,17 @@ type message struct {
 	UserExpressions map[string]string `json:"user_expressions,omitempty"`
 
 	// results
-	Data       map[string]any       `json:"data,omitempty"`
-	Metadata   map[string]any       `json:"metadata,omitempty"`
-	Payload    []map[string]any     `json:"payload,omitempty"`
-	UserValues map[string]any       `json:"user_values,omitempty"`
-	Err        *kernel.ExecError    `json:"err,omitempty"`
-	Completion *kernel.Completion   `json:"completion,omitempty"`
-	Inspection *kernel.Inspection   `json:"inspection,omitempty"`
-	Display    *displayMsg          `json:"display,omitempty"`
-	Markers    map[string]uint64    `json:"markers,omitempty"` // stream -> marker written before this message
-	Extra      map[string]any       `json:"extra,omitempty"`
-	Stats      *workerStats         `json:"stats,omitempty"`
-	Names      []string             `json:"names,omitempty"`
-	Input      *inputMsg            `json:"input,omitempty"`
-	Env        map[string]string    `json:"env,omitempty"`
-	Bundles    map[string]bundleMsg `json:"bundles,omitempty"`
-}
-
-// displayMsg mirrors display.Message.
-type displayMsg struct {
-	Type      string         `json:"type"`
-	Data      map[string]any `json:"data,omitempty"`
-	Metadata  map[string]any `json:"metadata,omitempty"`
-	DisplayID string         `json:"display_id,omitempty"`
-	Wait      bool           `json:"wait,omitempty"`
+	Data       map[string]any     `json:"data,omitempty"`
+	Metadata   map[string]any     `json:"metadata,omitempty"`
+	Payload    []map[string]any   `json:"payload,omitempty"`
+	UserValues map[string]any     `json:"user_values,omitempty"`
+	Err        *kernel.ExecError  `json:"err,omitempty"`
+	Completion *kernel.Completion `json:"completion,omitempty"`
+	Inspection *kernel.Inspection `json:"inspection,omitempty"`
+	Display    *display.Message   `json:"display,omitempty"`
+	Markers    map[string]uint64  `json:"markers,omitempty"` // stream -> marker written before this message
+	Stats      *workerStats       `json:"stats,omitempty"`
+	Input      *inputMsg          `json:"input,omitempty"`
 }
 
 // inputMsg is an input request (worker to parent) or reply.
@@ -59,12 +47,6 @@ type inputMsg struct {
 	Password bool   `json:"password,omitempty"`
 	Value    string `json:"value,omitempty"`
 	Error    string `json:"error,omitempty"`
-}
-
-// bundleMsg is a MIME bundle.
-type bundleMsg struct {
-	Data     map[string]any `json:"data,omitempty"`
-	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // workerStats reports the worker's resource use (for the soak test).

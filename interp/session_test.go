@@ -54,14 +54,14 @@ func runSteps(t *testing.T, steps []step) {
 			if fail == nil {
 				t.Fatalf("step %d %q: want error containing %q, got success (value %v)", i, st.code, st.err, res.value)
 			}
-			all := fail.ename + ": " + fail.evalue + "\n" + strings.Join(fail.traceback, "\n")
+			all := fail.Name + ": " + fail.Value + "\n" + strings.Join(fail.Traceback, "\n")
 			if !strings.Contains(all, st.err) {
 				t.Fatalf("step %d %q: error %q does not contain %q", i, st.code, all, st.err)
 			}
 			continue
 		}
 		if fail != nil {
-			t.Fatalf("step %d %q: unexpected error %s\n%s\nstderr: %s", i, st.code, fail.Error(), strings.Join(fail.traceback, "\n"), stderr)
+			t.Fatalf("step %d %q: unexpected error %s\n%s\nstderr: %s", i, st.code, fail.Error(), strings.Join(fail.Traceback, "\n"), stderr)
 		}
 		got := ""
 		if res.hasValue {

@@ -120,7 +120,7 @@ func (w *worker) handle(msg *message) {
 		w.mu.Lock()
 		if w.busy {
 			w.mu.Unlock()
-			w.out.send(&message{Type: "result", ID: msg.ID, Err: &kernel.ExecError{Name: "Busy", Value: "a cell is still running", Traceback: []string{"Busy: a cell is still running"}}})
+			w.out.send(&message{Type: "result", ID: msg.ID, Err: kernel.NewExecError("Busy", "a cell is still running")})
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -178,9 +178,9 @@ func (w *worker) execute(ctx context.Context, cancel context.CancelFunc, msg *me
 	reply := &message{Type: "result", ID: msg.ID}
 	defer func() {
 		if r := recover(); r != nil {
-			reply = &message{Type: "result", ID: msg.ID, Err: &kernel.ExecError{Name: "InternalError",
-				Value:     fmt.Sprintf("gopherprop front-end failure: %v", r),
-				Traceback: []string{fmt.Sprintf("InternalError: gopherprop front-end failure: %v (please report this cell)", r), string(debug.Stack())}}}
+			reply = &message{Type: "result", ID: msg.ID, Err: kernel.NewExecError("InternalError",
+				fmt.Sprintf("gopherprop front-end failure: %v", r),
+				fmt.Sprintf("InternalError: gopherprop front-end failure: %v (please report this cell)", r), string(debug.Stack()))}
 		}
 		if ctx.Err() == nil {
 			// Finished normally: remove the hook. After an interrupt the
@@ -211,7 +211,7 @@ func (w *worker) run(ctx context.Context, msg *message, reply *message) {
 	}
 	res, fail := w.sess.run(ctx, msg.Code, msg.Count)
 	if fail != nil {
-		reply.Err = &kernel.ExecError{Name: fail.ename, Value: fail.evalue, Traceback: fail.traceback}
+		reply.Err = fail
 		return
 	}
 	if res.hasValue && !msg.Silent {
@@ -229,7 +229,7 @@ func (w *worker) run(ctx context.Context, msg *message, reply *message) {
 func (w *worker) userExpression(ctx context.Context, expr string) map[string]any {
 	res, fail := w.sess.run(ctx, expr, 0)
 	if fail != nil {
-		return map[string]any{"status": "error", "ename": fail.ename, "evalue": fail.evalue, "traceback": fail.traceback}
+		return map[string]any{"status": "error", "ename": fail.Name, "evalue": fail.Value, "traceback": fail.Traceback}
 	}
 	data, md := map[string]any{"text/plain": ""}, map[string]any{}
 	if res.hasValue {
@@ -285,7 +285,7 @@ func (w *worker) Publish(m display.Message) {
 	n := w.markerN.Add(1)
 	os.Stdout.WriteString(marker(n))
 	w.out.send(&message{Type: "display", Markers: map[string]uint64{"stdout": n},
-		Display: &displayMsg{Type: m.Type, Data: m.Data, Metadata: m.Metadata, DisplayID: m.DisplayID, Wait: m.Wait}})
+		Display: &m})
 }
 
 // Input implements display.Publisher by asking the parent, which asks the

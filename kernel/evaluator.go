@@ -67,6 +67,16 @@ type ExecError struct {
 	Traceback []string // lines shown to the user (may contain ANSI colours)
 }
 
+// NewExecError returns the error of a failed execution. Without traceback
+// lines, the traceback is the single line "name: value", as a front end shows
+// it.
+func NewExecError(name, value string, traceback ...string) *ExecError {
+	if len(traceback) == 0 {
+		traceback = []string{name + ": " + value}
+	}
+	return &ExecError{Name: name, Value: value, Traceback: traceback}
+}
+
 // Error implements the error interface.
 func (e *ExecError) Error() string { return e.Name + ": " + e.Value }
 

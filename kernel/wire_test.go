@@ -208,3 +208,14 @@ func FuzzDecodeFrames(f *testing.F) {
 		}
 	})
 }
+
+func TestNewExecError(t *testing.T) {
+	e := NewExecError("CompileError", "1:2: undefined: x")
+	if e.Name != "CompileError" || e.Value != "1:2: undefined: x" || len(e.Traceback) != 1 || e.Traceback[0] != "CompileError: 1:2: undefined: x" {
+		t.Fatalf("default traceback: %+v", e)
+	}
+	e = NewExecError("Panic", "boom", "Panic: boom", "  at line 3")
+	if len(e.Traceback) != 2 || e.Traceback[1] != "  at line 3" || e.Error() != "Panic: boom" {
+		t.Fatalf("explicit traceback: %+v", e)
+	}
+}
