@@ -11,11 +11,16 @@ import (
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
-// check reports the compile errors Go would report and the interpreter
-// would not: today, assignments whose number of variables differs from the
-// number of results of the function called (yaegi accepts them and drops
-// values).
+// check reports the compile errors Go reports, in Go's words, before the
+// cell runs: first with go/types against the whole session (typecheck.go),
+// then the assignments whose number of variables differs from the number
+// of results of the function called (yaegi accepts them and drops
+// values), which stays as a second line of defence where the type checker
+// steps aside.
 func (s *session) check(c *cellRun) *kernel.ExecError {
+	if pos, msg, bad := s.typeCheck(c); bad {
+		return s.cellFailure("CompileError", msg, c.cid, pos.Line, pos.Column)
+	}
 	if pos, msg, bad := s.arityError(c.items); bad {
 		return s.cellFailure("CompileError", msg, c.cid, pos.Line, pos.Column)
 	}

@@ -114,7 +114,18 @@ func (s *session) hasValue(e ast.Expr) bool {
 	if !ok {
 		return true
 	}
-	switch fn := ast.Unparen(call.Fun).(type) {
+	fun := ast.Unparen(call.Fun)
+	switch x := fun.(type) { // explicit type arguments: F[T](…)
+	case *ast.IndexListExpr:
+		fun = x.X
+	case *ast.IndexExpr:
+		if _, isCall := x.X.(*ast.Ident); isCall {
+			if rec, ok := s.decls[x.X.(*ast.Ident).Name]; ok && rec.kind == token.FUNC {
+				fun = x.X
+			}
+		}
+	}
+	switch fn := fun.(type) {
 	case *ast.Ident:
 		switch fn.Name {
 		case "len", "cap", "append", "make", "new", "complex", "real", "imag", "min", "max", "recover":

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/interp/internal/cell"
+	"github.com/gopherprop/gopherprop/interp/internal/gotypes"
 	"github.com/gopherprop/gopherprop/interp/symbols"
 )
 
@@ -101,7 +102,14 @@ type session struct {
 	// typeNames maps a redefined type's user name to its current hidden
 	// name (see redefine.go); typeGen numbers hidden names.
 	typeNames map[string]string
-	typeGen   int
+	// The type checker's state (typecheck.go): its importer, the types of
+	// globals defined by statements, as Go source, and hidden imports of
+	// packages those types need.
+	typesFset    *token.FileSet
+	importer     *gotypes.Importer
+	globalTypes  map[string]string
+	checkImports map[string]string
+	typeGen      int
 }
 
 // newSession creates an interpreter with every preloaded package. stdout and
@@ -112,11 +120,12 @@ func newSession(stdout, stderr io.Writer) (*session, error) {
 	in := yaegi.New(yaegi.Options{Stdout: stdout, Stderr: fc, Env: env, Args: []string{"gopherprop"}})
 	s := &session{
 		in: in, stdout: stdout, stderr: stderr, frames: fc,
-		imports:   map[string]string{},
-		decls:     map[string]*declRec{},
-		cells:     map[string]cellInfo{},
-		binPkgs:   map[string]map[string]reflect.Value{},
-		typeNames: map[string]string{},
+		imports:     map[string]string{},
+		decls:       map[string]*declRec{},
+		cells:       map[string]cellInfo{},
+		binPkgs:     map[string]map[string]reflect.Value{},
+		typeNames:   map[string]string{},
+		globalTypes: map[string]string{}, checkImports: map[string]string{},
 	}
 	for _, ex := range []map[string]map[string]reflect.Value{stdlib.Symbols, symbols.Symbols, rtSymbols, extraSymbols} {
 		if err := in.Use(ex); err != nil {
@@ -135,6 +144,9 @@ func newSession(stdout, stderr io.Writer) (*session, error) {
 	}
 	if err := in.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(mt)}}); err != nil {
 		return nil, fmt.Errorf("interp: loading display type maps: %w", err)
+	}
+	if _, err := in.Compile(slicesSortSource); err != nil {
+		return nil, fmt.Errorf("interp: loading slices sorting: %w", err)
 	}
 	if _, err := s.eval(context.Background(), "import "+rtName+" \""+rtPath+"\""); err != nil {
 		return nil, fmt.Errorf("interp: loading runtime helpers: %w", err)

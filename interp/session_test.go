@@ -168,7 +168,7 @@ func TestFrontEnd(t *testing.T) {
 		}},
 		{"failed compile leaves no half-defined function", []step{
 			{code: "func h1() int { return 1 }\nfunc bad() int { return \"s\" }", err: "CompileError"},
-			{code: "h1()", err: "h1 is not defined"},
+			{code: "h1()", err: "undefined: h1"},
 			{code: "func k() int { return 1 }"},
 			{code: "func k() int { return 2 }\nfunc bad2() int { return \"s\" }", err: "CompileError"},
 			{code: "k()", value: "1"},
@@ -202,8 +202,8 @@ func TestFrontEnd(t *testing.T) {
 		}},
 		{"compile error position", []step{
 			{code: "x := 1\ny := x + \"s\"", err: "2:"},
-			{code: "a := 1\n\tzz := nosuch + 1", err: "2:2"},
-			{code: "q := nosuch", err: "1:1: constant definition loop (yaegi reports this for a name that is not defined"},
+			{code: "a := 1\n\tzz := nosuch + 1", err: "2:8: undefined: nosuch"},
+			{code: "q := nosuch", err: "1:6: undefined: nosuch"},
 			{code: "func ff() int {\n\treturn nosuch2\n}", err: "2:9: undefined: nosuch2"},
 			{code: "x := )", err: "SyntaxError"},
 		}},
