@@ -28,7 +28,7 @@ func (s *session) importStage(c *cellRun) *kernel.ExecError {
 			for _, sp := range d.(*ast.GenDecl).Specs {
 				is := sp.(*ast.ImportSpec)
 				path, _ := strconv.Unquote(is.Path.Value)
-				name := path[strings.LastIndex(path, "/")+1:]
+				name := s.pkgName(path)
 				if is.Name != nil {
 					name = is.Name.Name
 				}
@@ -48,7 +48,7 @@ func (s *session) importStage(c *cellRun) *kernel.ExecError {
 				if s.binSymbols(path) == nil && !strings.Contains(path, ".") {
 					// Let yaegi report it, but with a clear message for
 					// unknown standard packages.
-					if _, ok := stdlib.Symbols[path+"/"+name]; !ok {
+					if _, ok := stdlib.Symbols[path+"/"+name]; !ok && !s.importer0().Has(path) {
 						p := it.Fset.Position(is.Pos())
 						return s.cellFailure("ImportError",
 							fmt.Sprintf("package %q is not available in the interpreter (it holds the Go 1.22 standard library, gonum, gonum/plot, ad and display)", path),
@@ -127,4 +127,15 @@ func (s *session) autoImportsFor(items []cell.Item) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pkgName returns the name of the package at path: the name its symbol
+// table gives (math/rand/v2 is rand), else the path's last element.
+func (s *session) pkgName(path string) string {
+	for k := range s.binPkgs {
+		if i := strings.LastIndex(k, "/"); i >= 0 && k[:i] == path {
+			return k[i+1:]
+		}
+	}
+	return path[strings.LastIndex(path, "/")+1:]
 }

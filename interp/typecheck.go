@@ -48,10 +48,7 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 			bad = false
 		}
 	}()
-	if s.typesFset == nil {
-		s.typesFset = token.NewFileSet()
-		s.importer = gotypes.NewImporter(s.typesFset, append(generic.Sources[:], slicesSortSource), stdlib.Symbols, symbols.Symbols, extraSymbols)
-	}
+	s.importer0()
 	declared := map[string]bool{}
 	for _, it := range c.items {
 		if it.Kind == cell.DeclItem {
@@ -132,6 +129,15 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 	}
 	s.explicitInstances(c, info, pkg)
 	return pos, "", false
+}
+
+// importer0 returns the checker's importer, made on first use.
+func (s *session) importer0() *gotypes.Importer {
+	if s.importer == nil {
+		s.typesFset = token.NewFileSet()
+		s.importer = gotypes.NewImporter(s.typesFset, append(generic.Sources[:], slicesSortSource), stdlib.Symbols, symbols.Symbols, extraSymbols)
+	}
+	return s.importer
 }
 
 // posIn reports whether p lies in the span [line0, col0, line1, col1].
