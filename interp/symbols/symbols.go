@@ -7,6 +7,10 @@
 // pinned to yaegi v0.16.1) and committed; check.sh regenerates them into a
 // temporary directory and fails when the committed files have drifted.
 // The standard library tables come from github.com/traefik/yaegi/stdlib.
+//
+// The package's tests (ad_*cells_test.go) run ad's notebook-style cells
+// through yaegi with these tables, here rather than in ad, so that ad never
+// imports the interpreter's tables.
 package symbols
 
 import "reflect"

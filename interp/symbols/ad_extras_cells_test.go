@@ -1,4 +1,4 @@
-package ad_test
+package symbols_test
 
 import (
 	"math"
@@ -7,7 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
-	"github.com/gopherprop/gopherprop/ad/internal/yaegisym"
+	"github.com/gopherprop/gopherprop/interp/symbols"
 )
 
 // Notebook cells using the optimizers, Minimize, ParallelGrad, Hessian and
@@ -68,7 +68,7 @@ type extrasModel struct {
 }
 
 func TestYaegiExtras(t *testing.T) {
-	value := runYaegiCells(t, yaegisym.Symbols, extrasCells)
+	value := runYaegiCells(t, symbols.Symbols, extrasCells)
 	get := func(name string) float64 {
 		v := value(name)
 		switch x := v.(type) {

@@ -1,4 +1,4 @@
-package ad_test
+package symbols_test
 
 import (
 	"math"
@@ -10,7 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
-	"github.com/gopherprop/gopherprop/ad/internal/yaegisym"
+	"github.com/gopherprop/gopherprop/interp/symbols"
 )
 
 // The notebook-style cells run through yaegi, in order (a notebook front-end
@@ -76,7 +76,7 @@ type yaegiNet struct {
 // symbol tables (interp/symbols) and checks every number against the same
 // computation compiled.
 func TestYaegiNotebookSnippet(t *testing.T) {
-	testYaegiSnippet(t, yaegisym.Symbols)
+	testYaegiSnippet(t, symbols.Symbols)
 }
 
 // runYaegiCells evaluates notebook-style cells in a fresh yaegi

@@ -1,4 +1,4 @@
-package ad_test
+package symbols_test
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
-	"github.com/gopherprop/gopherprop/ad/internal/yaegisym"
+	"github.com/gopherprop/gopherprop/interp/symbols"
 )
 
 // A batch classifier written in notebook cells with the linear-algebra and
@@ -53,7 +53,7 @@ type linalgYaegiModel struct {
 }
 
 func TestLinalgYaegiNotebook(t *testing.T) {
-	get := runYaegiCells(t, yaegisym.Symbols, linalgYaegiCells)
+	get := runYaegiCells(t, symbols.Symbols, linalgYaegiCells)
 
 	x := mat.NewDense(3, 4, []float64{0.1, 0.9, -0.4, 0.3, 0.5, -0.7, 0.2, 0.8, -0.6, 0.4, 1.0, -0.2})
 	tg := mat.NewDense(2, 4, []float64{1, 0, 0, 1, 0, 1, 1, 0})
