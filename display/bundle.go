@@ -58,8 +58,8 @@ type Valuer interface {
 //   - Rich: its own bundle;
 //   - *plot.Plot and image.Image: image/png;
 //   - *ad.Tape: the drawing of the computation (see TapeSVG);
-//   - values with HTML, Markdown, SVG, PNG or Latex methods (see HTMLer and
-//     the other interfaces; the methods are also found through reflect for
+//   - values with methods of the format table (see Formats: HTML, SVG,
+//     PNG, Markdown, Latex; the methods are also found through reflect for
 //     types declared in notebook cells): every representation they offer,
 //     with String() (when present) as the text/plain form;
 //   - the differentiable value of package ad (see Valuer): its value and shape;
@@ -86,6 +86,15 @@ func Bundle(v any) (data, metadata map[string]any) {
 			metadata = nil
 		}
 	}()
+	data, metadata = bundle(v)
+	if _, ok := data["text/plain"]; data != nil && !ok {
+		data["text/plain"] = compact(v)
+	}
+	return data, metadata
+}
+
+// bundle is Bundle without the guarantees (no panic, a text/plain form).
+func bundle(v any) (data, metadata map[string]any) {
 	switch x := v.(type) {
 	case nil:
 		return textBundle("<nil>"), nil
@@ -240,27 +249,17 @@ func isNilPointer(v any) bool {
 	return false
 }
 
-// methodBundle collects the representations offered by HTML, Markdown,
-// SVG, PNG and Latex methods of v. It returns nil if v has none.
+// methodBundle collects the representations offered by the methods of
+// the format table (see Formats) of v. It returns nil if v has none.
 func methodBundle(v any) map[string]any {
 	if isNilPointer(v) {
 		return nil
 	}
 	d := map[string]any{}
-	if s, ok := stringMethod(v, "HTML"); ok {
-		d["text/html"] = s
-	}
-	if s, ok := stringMethod(v, "Markdown"); ok {
-		d["text/markdown"] = s
-	}
-	if s, ok := stringMethod(v, "SVG"); ok {
-		d["image/svg+xml"] = s
-	}
-	if s, ok := stringMethod(v, "Latex"); ok {
-		d["text/latex"] = s
-	}
-	if b, ok := bytesMethod(v, "PNG"); ok {
-		d["image/png"] = base64.StdEncoding.EncodeToString(b)
+	for _, f := range formats {
+		if s, ok := callFormat(v, f); ok {
+			d[f.MIME] = s
+		}
 	}
 	if len(d) == 0 {
 		return nil
@@ -298,49 +297,16 @@ func method(v any, name string) (reflect.Value, bool) {
 	return m, true
 }
 
+// stringMethod calls the method name of v returning a string.
 func stringMethod(v any, name string) (string, bool) {
-	switch name {
-	case "HTML":
-		if x, ok := v.(HTMLer); ok {
-			return x.HTML(), true
-		}
-	case "Markdown":
-		if x, ok := v.(Markdowner); ok {
-			return x.Markdown(), true
-		}
-	case "SVG":
-		if x, ok := v.(SVGer); ok {
-			return x.SVG(), true
-		}
-	case "Latex":
-		if x, ok := v.(Latexer); ok {
-			return x.Latex(), true
-		}
-	case "String":
-		if x, ok := v.(fmt.Stringer); ok {
-			return x.String(), true
-		}
+	if x, ok := v.(fmt.Stringer); ok && name == "String" {
+		return x.String(), true
 	}
 	m, ok := method(v, name)
 	if !ok || m.Type().Out(0).Kind() != reflect.String {
 		return "", false
 	}
 	return m.Call(nil)[0].String(), true
-}
-
-func bytesMethod(v any, name string) ([]byte, bool) {
-	if x, ok := v.(PNGer); ok && name == "PNG" {
-		return x.PNG(), true
-	}
-	m, ok := method(v, name)
-	if !ok {
-		return nil, false
-	}
-	t := m.Type().Out(0)
-	if t.Kind() != reflect.Slice || t.Elem().Kind() != reflect.Uint8 {
-		return nil, false
-	}
-	return m.Call(nil)[0].Bytes(), true
 }
 
 func valuerBundle(x Valuer) map[string]any {

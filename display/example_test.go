@@ -142,3 +142,17 @@ func ExampleClear() {
 	// frame **1**
 	// frame **2**
 }
+
+// Values render themselves through the methods of the format table: a
+// type with an SVG() string method shows as image/svg+xml, and so on.
+func ExampleFormats() {
+	for _, f := range display.Formats() {
+		fmt.Println(f.Method, f.MIME, f.Binary)
+	}
+	// Output:
+	// HTML text/html false
+	// SVG image/svg+xml false
+	// PNG image/png true
+	// Markdown text/markdown false
+	// Latex text/latex false
+}

@@ -12,8 +12,8 @@ import "reflect"
 //	i.Use(interp.Exports{".": {"MapTypes": reflect.ValueOf(display.MapTypes())}})
 //
 // after the extracted symbols of this package (which hold the interface
-// wrappers, e.g. "_HTMLer"). The order of preference is HTMLer, SVGer,
-// PNGer, Markdowner, Latexer, Valuer.
+// wrappers, e.g. "_HTMLer"). The order of preference is that of Formats
+// (HTMLer, SVGer, PNGer, Markdowner, Latexer), then Valuer.
 //
 // Measured with yaegi v0.16.1: the wrapping works for variables, fields,
 // index expressions and composite literals of a cell type (display.Show(c),
@@ -23,17 +23,11 @@ import "reflect"
 // first (c := mk(); display.Show(c)). A kernel showing a cell's final
 // expression E can do the same: evaluate "v := E; display.Bundle(v)".
 func MapTypes() map[reflect.Value][]reflect.Type {
-	ifaces := []reflect.Type{
-		reflect.TypeOf((*HTMLer)(nil)).Elem(),
-		reflect.TypeOf((*SVGer)(nil)).Elem(),
-		reflect.TypeOf((*PNGer)(nil)).Elem(),
-		reflect.TypeOf((*Markdowner)(nil)).Elem(),
-		reflect.TypeOf((*Latexer)(nil)).Elem(),
-		reflect.TypeOf((*Valuer)(nil)).Elem(),
-	}
+	ifaces := wrapInterfaces()
 	return map[reflect.Value][]reflect.Type{
 		reflect.ValueOf(Show):          ifaces,
 		reflect.ValueOf(Bundle):        ifaces,
+		reflect.ValueOf(ResultBundle):  ifaces,
 		reflect.ValueOf(UpdateDisplay): ifaces,
 	}
 }

@@ -2,11 +2,13 @@ package interp
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
@@ -275,4 +277,45 @@ func TestRichResultOfCellType(t *testing.T) {
 	}
 	// Results that cannot be assigned still show.
 	mustValue(t, e, "func Id[T any](x T) T { return x }\nId(5)", "5")
+}
+
+// TestEveryFormatForCellTypes checks that each entry of display's format
+// table is honoured for a type declared in a cell, both as a cell's final
+// value and passed to display.Show. Each format gets a fresh session, so
+// that no other type's display method is declared.
+func TestEveryFormatForCellTypes(t *testing.T) {
+	for i, f := range display.Formats() {
+		e := newTestEvaluator(t, nil)
+		typ := fmt.Sprintf("fmt%d", i)
+		result, body, want := "string", `"`+f.Method+`"`, f.Method
+		if f.Binary {
+			result, body = "[]byte", `[]byte("`+f.Method+`")`
+			want = base64.StdEncoding.EncodeToString([]byte(f.Method))
+		}
+		decl := fmt.Sprintf("type %s struct{ N int }\nfunc (v %s) %s() %s { return %s }", typ, typ, f.Method, result, body)
+		mustValue(t, e, decl, "<no result>")
+		for _, code := range []string{typ + "{N: 1}", "v" + typ + " := " + typ + "{N: 1}\nv" + typ} {
+			res, err, _ := exec1(t, e, code)
+			if err != nil {
+				t.Fatal(code, err, err.Traceback)
+			}
+			if res.Data[f.MIME] != want {
+				t.Errorf("%s: final value %q: %s = %v, want %q (bundle %v)", f.Method, code, f.MIME, res.Data[f.MIME], want, res.Data)
+			}
+		}
+		code := "w" + typ + " := " + typ + "{N: 2}\ndisplay.Show(w" + typ + ")"
+		_, err, out := exec1(t, e, code)
+		if err != nil {
+			t.Fatal(code, err, err.Traceback)
+		}
+		var got any
+		for _, ev := range out.snapshot() {
+			if ev.kind == "display" {
+				got = ev.data[f.MIME]
+			}
+		}
+		if got != want {
+			t.Errorf("%s: display.Show: %s = %v, want %q (events %v)", f.Method, f.MIME, got, want, out.snapshot())
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	yaegi "github.com/traefik/yaegi/interp"
 
+	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/interp/internal/cell"
 	"github.com/gopherprop/gopherprop/kernel"
 )
@@ -56,10 +57,6 @@ func (s *session) render(c *cellRun) *kernel.ExecError {
 	return nil
 }
 
-// displayMethods are the methods through which the display package renders
-// values (HTMLer, SVGer, PNGer, Markdowner, Latexer, Valuer).
-var displayMethods = []string{"HTML", "SVG", "PNG", "Markdown", "Latex", "Shape"}
-
 // resultProgram compiles "resultVar := E" for a final expression E when a
 // cell declared a type with a display method, or returns nil (then E is
 // evaluated plainly): the assignment does not compile for every
@@ -70,7 +67,7 @@ func (s *session) resultProgram(show bool, src string) *yaegi.Program {
 	}
 	has := false
 	for key := range s.decls {
-		for _, m := range displayMethods {
+		for _, m := range display.Methods() {
 			if strings.HasSuffix(key, "."+m) {
 				has = true
 			}

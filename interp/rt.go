@@ -12,7 +12,7 @@ import (
 var rtSymbols = map[string]map[string]reflect.Value{
 	rtPath + "/rt": {
 		"Clear":  reflect.ValueOf(rtClear),
-		"Bundle": reflect.ValueOf(rtBundle),
+		"Bundle": reflect.ValueOf(display.ResultBundle),
 	},
 }
 
@@ -32,22 +32,4 @@ func rtClear(x any) {
 	default:
 		panic(fmt.Sprintf("invalid argument: clear of %s (need a map or a slice)", v.Type()))
 	}
-}
-
-// rtBundle renders v with display.Bundle as {"data": ..., "metadata": ...}.
-// It is called from interpreted code so that yaegi wraps values of
-// cell-declared types with their display methods (see display.MapTypes).
-func rtBundle(v any) (out map[string]any) {
-	defer func() {
-		if r := recover(); r != nil {
-			out = map[string]any{"data": map[string]any{"text/plain": fmt.Sprintf("%v", v)}}
-		}
-	}()
-	data, md := display.Bundle(v)
-	if data != nil {
-		if _, ok := data["text/plain"]; !ok {
-			data["text/plain"] = fmt.Sprintf("%v", v)
-		}
-	}
-	return map[string]any{"data": data, "metadata": md}
 }

@@ -137,12 +137,7 @@ func newSession(stdout, stderr io.Writer) (*session, error) {
 	}
 	// Interface wrappers for values of cell-declared types passed to the
 	// display package (and to the runtime helper that renders results).
-	mt := display.MapTypes()
-	for _, ifaces := range mt {
-		mt[reflect.ValueOf(rtBundle)] = ifaces
-		break
-	}
-	if err := in.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(mt)}}); err != nil {
+	if err := in.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(display.MapTypes())}}); err != nil {
 		return nil, fmt.Errorf("interp: loading display type maps: %w", err)
 	}
 	if _, err := in.Compile(slicesSortSource); err != nil {

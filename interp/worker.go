@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"reflect"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -252,30 +251,7 @@ func resultBundle(res cellResult) (data, md map[string]any) {
 		md, _ = res.bundle["metadata"].(map[string]any)
 		return data, md
 	}
-	return bundleOf(res.value)
-}
-
-// bundleOf renders a value as a MIME bundle through the display package.
-func bundleOf(v reflect.Value) (data, md map[string]any) {
-	defer func() {
-		if r := recover(); r != nil {
-			data = map[string]any{"text/plain": fmt.Sprintf("%v", v)}
-			md = nil
-		}
-	}()
-	var x any
-	if v.IsValid() && v.CanInterface() {
-		x = v.Interface()
-	} else if v.IsValid() {
-		return map[string]any{"text/plain": fmt.Sprintf("%v", v)}, nil
-	}
-	data, md = display.Bundle(x)
-	if data != nil {
-		if _, ok := data["text/plain"]; !ok {
-			data["text/plain"] = fmt.Sprintf("%v", x)
-		}
-	}
-	return data, md
+	return display.BundleValue(res.value)
 }
 
 // Publish implements display.Publisher: it forwards a display message to

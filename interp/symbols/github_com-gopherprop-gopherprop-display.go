@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"BarChart":        reflect.ValueOf(display.BarChart),
 		"Bundle":          reflect.ValueOf(display.Bundle),
+		"BundleValue":     reflect.ValueOf(display.BundleValue),
 		"Clear":           reflect.ValueOf(display.Clear),
 		"ConfusionMatrix": reflect.ValueOf(display.ConfusionMatrix),
 		"DPI":             reflect.ValueOf(constant.MakeFromLiteral("96", token.INT, 0)),
@@ -23,6 +24,7 @@ func init() {
 		"DigitGrid":       reflect.ValueOf(display.DigitGrid),
 		"DivergingColor":  reflect.ValueOf(display.DivergingColor),
 		"ErrNoInput":      reflect.ValueOf(&display.ErrNoInput).Elem(),
+		"Formats":         reflect.ValueOf(display.Formats),
 		"HTML":            reflect.ValueOf(display.HTML),
 		"Heatmap":         reflect.ValueOf(display.Heatmap),
 		"Histogram":       reflect.ValueOf(display.Histogram),
@@ -38,6 +40,7 @@ func init() {
 		"LossPlotLog":     reflect.ValueOf(display.LossPlotLog),
 		"MapTypes":        reflect.ValueOf(display.MapTypes),
 		"Markdown":        reflect.ValueOf(display.Markdown),
+		"Methods":         reflect.ValueOf(display.Methods),
 		"NewLiveLoss":     reflect.ValueOf(display.NewLiveLoss),
 		"NewProgress":     reflect.ValueOf(display.NewProgress),
 		"PNG":             reflect.ValueOf(display.PNG),
@@ -48,6 +51,7 @@ func init() {
 		"Raw":             reflect.ValueOf(display.Raw),
 		"RenderPNG":       reflect.ValueOf(display.RenderPNG),
 		"RenderSVG":       reflect.ValueOf(display.RenderSVG),
+		"ResultBundle":    reflect.ValueOf(display.ResultBundle),
 		"SVG":             reflect.ValueOf(display.SVG),
 		"SetPublisher":    reflect.ValueOf(display.SetPublisher),
 		"Show":            reflect.ValueOf(display.Show),
@@ -58,6 +62,7 @@ func init() {
 		"UpdateDisplay":   reflect.ValueOf(display.UpdateDisplay),
 
 		// type definitions
+		"Format":      reflect.ValueOf((*display.Format)(nil)),
 		"GridOptions": reflect.ValueOf((*display.GridOptions)(nil)),
 		"HTMLer":      reflect.ValueOf((*display.HTMLer)(nil)),
 		"Handle":      reflect.ValueOf((*display.Handle)(nil)),
