@@ -3,7 +3,7 @@
 #   make demo     install what is missing, build the kernel, start Jupyter
 #                 Notebook on 127.0.0.1 in notebooks/
 #   make test     everything CI runs (.ci/run): set-up, lint, script
-#                 self-tests, unit tests, kernel protocol suite, notebooks,
+#                 self-tests, unit tests, kernel protocol suite, corpus, notebooks,
 #                 symbols, Docker, browser
 #   make bench    the Go benchmarks (ratios against in-run baselines)
 #   make install  build the binary and install the kernelspec only
@@ -38,7 +38,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 
 .PHONY: demo test bench install lint \
-	test-setup test-lint test-scripts test-unit test-kernel test-notebooks test-notebooks-headless test-symbols test-docker test-browser
+	test-setup test-lint test-scripts test-unit test-kernel test-corpus test-notebooks test-notebooks-headless test-symbols test-docker test-browser
 
 demo:
 	$(SETUP)
@@ -74,7 +74,7 @@ bench:
 test:
 	@rm -f $(TIMES)
 	@$(TIMED) $(TIMES) setup $(SETUP) --test || { cat $(TIMES); exit 1; }
-	@failed=0; for t in lint scripts unit kernel notebooks symbols docker browser; do \
+	@failed=0; for t in lint scripts unit kernel corpus notebooks symbols docker browser; do \
 	  $(TIMED) $(TIMES) $$t $(MAKE) --no-print-directory test-$$t || failed=1; \
 	done; \
 	echo; echo "make test: times on $$(nproc) cores"; cat $(TIMES); \
@@ -98,6 +98,14 @@ test-unit:
 # The kernel protocol suite: jupyter_kernel_test, nbclient, jupyter console.
 test-kernel:
 	tests/kernel/run.sh
+
+# The real-world corpus (tests/corpus): the oracle's expected outputs are
+# current (each case compiled and run with Go), then every case runs
+# through the real kernel; prints the pass count per split and fails on a
+# failure that tests/corpus/known-failures.txt does not list.
+test-corpus:
+	go run ./tests/corpus/oracle -check
+	tests/corpus/run.sh
 
 # The committed notebooks are valid, not stale, and run through nbclient
 # (tests/notebooks/run.sh); and every notebook runs top to bottom headless
