@@ -238,29 +238,6 @@ func TestMagics(t *testing.T) {
 	}
 }
 
-func TestIsComplete(t *testing.T) {
-	cases := []struct{ code, status, indent string }{
-		{"x := 1", "complete", ""},
-		{"func f() {", "incomplete", "\t"},
-		{"for i := 0; i < 3; i++ {\n\tif i > 1 {", "incomplete", "\t\t"},
-		{"x := []int{1,\n", "incomplete", "\t"},
-		{"x := 1 +", "incomplete", ""},
-		{"s := `raw", "incomplete", ""},
-		{"x := )", "invalid", ""},
-		{"}", "invalid", ""},
-		{"%time x", "complete", ""},
-		{"mat.NewDense?", "complete", ""},
-		{"", "complete", ""},
-	}
-	e := &Evaluator{}
-	for _, c := range cases {
-		st, ind := e.IsComplete(c.code)
-		if st != c.status || ind != c.indent {
-			t.Fatalf("%q: got %q %q, want %q %q", c.code, st, ind, c.status, c.indent)
-		}
-	}
-}
-
 // TestRichResultOfCellType checks that the final value of a type declared
 // in a cell is rendered with its display methods (HTML here).
 func TestRichResultOfCellType(t *testing.T) {

@@ -13,9 +13,12 @@ package notebook
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -594,37 +597,102 @@ func Write(w io.Writer, nb *Notebook) error {
 	return err
 }
 
-// WriteFile writes nb to the named file (see Marshal), through a temporary
-// file in the same directory renamed into place, so that a failed write
-// never leaves a truncated notebook behind.
+// WriteFile writes nb to the named file (see Marshal).
+//
+// A symbolic link is followed to its final target, which is written (the
+// link stays a link). When that target is a regular file or does not exist,
+// the notebook is written to a temporary file in the target's directory and
+// renamed into place, so that a failed write never leaves a truncated
+// notebook behind; an existing file keeps its mode (permission, setuid,
+// setgid and sticky bits) and, where the system allows it (as root, say),
+// its owner and group; a new one gets mode 0644. Any other kind of file (a device such as /dev/null, a named pipe) is
+// opened and written in place, never replaced. A directory is an error.
 func WriteFile(name string, nb *Notebook) error {
 	data, err := Marshal(nb)
 	if err != nil {
 		return err
 	}
-	dir, base := ".", name
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		dir, base = name[:i+1], name[i+1:]
+	target, err := followLinks(name)
+	if err != nil {
+		return err
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	fi, err := os.Stat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return writeAtomic(target, data, 0o644, nil)
+	case err != nil:
+		return err
+	case fi.Mode().IsRegular():
+		return writeAtomic(target, data, fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky), fi)
+	case fi.IsDir():
+		return fmt.Errorf("%s is a directory", name)
+	}
+	// A device, a named pipe or a socket: write through it.
+	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// maxLinks bounds followLinks, as the kernel's own limit (ELOOP) does.
+const maxLinks = 40
+
+// followLinks returns the file that name finally refers to after following
+// symbolic links, which may not exist yet (a dangling link names the file
+// to create). Relative link contents are relative to the link's directory.
+func followLinks(name string) (string, error) {
+	for range maxLinks {
+		fi, err := os.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode()&fs.ModeSymlink == 0) {
+			return name, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		dest, err := os.Readlink(name)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(name), dest)
+		}
+		name = dest
+	}
+	return "", fmt.Errorf("%s: more than %d levels of symbolic links", name, maxLinks)
+}
+
+// writeAtomic writes data to a temporary file beside name with the given
+// mode and renames it over name. When old (the file being replaced) is not
+// nil, the new file gets its owner and group first, since a change of owner
+// clears the setuid and setgid bits.
+func writeAtomic(name string, data []byte, mode fs.FileMode, old fs.FileInfo) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
+	fail := func(err error) error {
 		f.Close()
 		os.Remove(tmp)
 		return err
 	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if old != nil {
+		keepOwner(f, old)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail(err)
+	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
+		return fail(err)
 	}
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(name); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	os.Chmod(tmp, mode)
 	if err := os.Rename(tmp, name); err != nil {
 		os.Remove(tmp)
 		return err
