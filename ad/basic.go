@@ -2,7 +2,6 @@ package ad
 
 var addOp = &Op{
 	Name: "Add",
-	grad: passGrad,
 	Forward: func(in []any) any {
 		kx, ky := kindOf(in[0]), kindOf(in[1])
 		if kx != kindOther && ky != kindOther && (kx == kindScalar) != (ky == kindScalar) {

@@ -159,7 +159,7 @@ func zeroAt(g any, l loc, orig any) any {
 func getOp(name string, l loc) *Op {
 	op := &Op{
 		Name:    name,
-		grad:    partGrad(l),
+		part:    &l,
 		Forward: func(in []any) any { return getAt(in[0], l) },
 		VJP: func(g any, _ []any, _ any) []any {
 			return []any{l.part(g)}

@@ -283,16 +283,33 @@ func broadcastForward(in []any) any {
 	return withData(in[1], data)
 }
 
-// unaryOp builds an element-wise op from f, its derivative df(x, y) as a
+// unaryDef defines an element-wise op: f, its derivative df(x, y) as a
 // plain function of the element x and the result y = f(x), and the same
-// derivative dv written with ad ops (used for higher-order derivatives).
-// The first-order backward pass computes g·df in one fused loop.
-func unaryOp(name string, f func(float64) float64, df func(x, y float64) float64, dv func(x, y *Var) *Var) *Op {
+// derivative dv written with ad ops (the op's Backward, used for
+// higher-order derivatives). kernel, when set, computes f over a slice
+// without a call per element; fast, when set, replaces the first-order
+// fast path g∘df (fastpath.go registers one for every unaryDef).
+type unaryDef struct {
+	op     **Op
+	name   string
+	f      func(float64) float64
+	df     func(x, y float64) float64
+	dv     func(x, y *Var) *Var
+	kernel func(dst, src []float64)
+	fast   gradFunc
+}
+
+// unaryOp builds the op of d.
+func unaryOp(d unaryDef) *Op {
+	name, f, df, dv := d.name, d.f, d.df, d.dv
 	gdf := func(g, x, y float64) float64 { return g * df(x, y) }
+	forward := func(in []any) any { return mapValues(name, in[0], f) }
+	if d.kernel != nil {
+		forward = kernelForward(name, f, d.kernel)
+	}
 	return &Op{
 		Name:    name,
-		grad:    unaryGrad(df),
-		Forward: func(in []any) any { return mapValues(name, in[0], f) },
+		Forward: forward,
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			x := in[0]
 			if g.IsConst() && x.IsConst() && out.IsConst() {
@@ -302,6 +319,9 @@ func unaryOp(name string, f func(float64) float64, df func(x, y float64) float64
 		},
 	}
 }
+
+// unaryDefs lists the element-wise ops built by unaryOp; set in init.
+var unaryDefs []unaryDef
 
 // The element-wise ops; set in init because their gradients use each other.
 var negOp, signumOp, stepOp, absOp, recipOp, expOp, logOp, sqrtOp, squareOp, sinOp, cosOp, tanOp, asinOp, acosOp, atanOp, sinhOp, coshOp, tanhOp, asinhOp, acoshOp, atanhOp, logisticOp, reluOp, softplusOp *Op
@@ -329,84 +349,86 @@ func init() {
 		},
 		Backward: func(*Var, []*Var, *Var) []*Var { return []*Var{nil} },
 	}
-	absOp = unaryOp("Abs", math.Abs,
-		func(x, _ float64) float64 { return signum(x) },
-		func(x, _ *Var) *Var { return Signum(x) })
-	recipOp = unaryOp("Recip", func(x float64) float64 { return 1 / x },
-		func(_, y float64) float64 { return -y * y },
-		func(_, y *Var) *Var { return Neg(Square(y)) })
-	expOp = unaryOp("Exp", math.Exp,
-		func(_, y float64) float64 { return y },
-		func(_, y *Var) *Var { return y })
-	expOp.Forward = kernelForward("Exp", math.Exp, expInto)
-	logOp = unaryOp("Log", math.Log,
-		func(x, _ float64) float64 { return 1 / x },
-		func(x, _ *Var) *Var { return Recip(x) })
-	sqrtOp = unaryOp("Sqrt", math.Sqrt,
-		func(_, y float64) float64 { return 1 / (2 * y) },
-		func(_, y *Var) *Var { return Recip(Scale(y, Scalar(2))) })
-	squareOp = unaryOp("Square", func(x float64) float64 { return x * x },
-		func(x, _ float64) float64 { return 2 * x },
-		func(x, _ *Var) *Var { return Scale(x, Scalar(2)) })
-	sinOp = unaryOp("Sin", math.Sin,
-		func(x, _ float64) float64 { return math.Cos(x) },
-		func(x, _ *Var) *Var { return Cos(x) })
-	cosOp = unaryOp("Cos", math.Cos,
-		func(x, _ float64) float64 { return -math.Sin(x) },
-		func(x, _ *Var) *Var { return Neg(Sin(x)) })
-	tanOp = unaryOp("Tan", math.Tan,
-		func(x, _ float64) float64 { c := math.Cos(x); return 1 / (c * c) },
-		func(x, _ *Var) *Var { return Recip(Square(Cos(x))) })
-	asinOp = unaryOp("Asin", math.Asin,
-		func(x, _ float64) float64 { return 1 / math.Sqrt(1-x*x) },
-		func(x, _ *Var) *Var { return Recip(Sqrt(Sub(Scalar(1), Square(x)))) })
-	acosOp = unaryOp("Acos", math.Acos,
-		func(x, _ float64) float64 { return -1 / math.Sqrt(1-x*x) },
-		func(x, _ *Var) *Var { return Neg(Recip(Sqrt(Sub(Scalar(1), Square(x))))) })
-	atanOp = unaryOp("Atan", math.Atan,
-		func(x, _ float64) float64 { return 1 / (x*x + 1) },
-		func(x, _ *Var) *Var { return Recip(AddScalar(Square(x), Scalar(1))) })
-	sinhOp = unaryOp("Sinh", math.Sinh,
-		func(x, _ float64) float64 { return math.Cosh(x) },
-		func(x, _ *Var) *Var { return Cosh(x) })
-	coshOp = unaryOp("Cosh", math.Cosh,
-		func(x, _ float64) float64 { return math.Sinh(x) },
-		func(x, _ *Var) *Var { return Sinh(x) })
-	tanhOp = unaryOp("Tanh", math.Tanh,
-		func(x, _ float64) float64 { c := math.Cosh(x); return 1 / (c * c) },
-		func(x, _ *Var) *Var { return Recip(Square(Cosh(x))) })
-	asinhOp = unaryOp("Asinh", math.Asinh,
-		func(x, _ float64) float64 { return 1 / math.Sqrt(x*x+1) },
-		func(x, _ *Var) *Var { return Recip(Sqrt(AddScalar(Square(x), Scalar(1)))) })
-	acoshOp = unaryOp("Acosh", math.Acosh,
-		func(x, _ float64) float64 { return 1 / math.Sqrt(x*x-1) },
-		func(x, _ *Var) *Var { return Recip(Sqrt(AddScalar(Square(x), Scalar(-1)))) })
-	atanhOp = unaryOp("Atanh", math.Atanh,
-		func(x, _ float64) float64 { return 1 / (1 - x*x) },
-		func(x, _ *Var) *Var { return Recip(Sub(Scalar(1), Square(x))) })
-	logisticOp = unaryOp("Logistic", logistic,
-		func(_, y float64) float64 { return y * (1 - y) },
-		func(_, y *Var) *Var { return Mul(y, Sub(Scalar(1), y)) })
-	// The logistic function is the hidden layer of most networks here: give
-	// it and its gradient loops without a call per element.
-	logisticOp.Forward = kernelForward("Logistic", logistic, logisticInto)
-	logisticOp.grad = logisticGrad
-	reluOp = unaryOp("ReLU", func(x float64) float64 {
-		if x > 0 {
-			return x
-		}
-		return 0
-	},
-		func(x, _ float64) float64 {
+	unaryDefs = []unaryDef{
+		{&absOp, "Abs", math.Abs,
+			func(x, _ float64) float64 { return signum(x) },
+			func(x, _ *Var) *Var { return Signum(x) }, nil, nil},
+		{&recipOp, "Recip", func(x float64) float64 { return 1 / x },
+			func(_, y float64) float64 { return -y * y },
+			func(_, y *Var) *Var { return Neg(Square(y)) }, nil, nil},
+		{&expOp, "Exp", math.Exp,
+			func(_, y float64) float64 { return y },
+			func(_, y *Var) *Var { return y }, expInto, nil},
+		{&logOp, "Log", math.Log,
+			func(x, _ float64) float64 { return 1 / x },
+			func(x, _ *Var) *Var { return Recip(x) }, nil, nil},
+		{&sqrtOp, "Sqrt", math.Sqrt,
+			func(_, y float64) float64 { return 1 / (2 * y) },
+			func(_, y *Var) *Var { return Recip(Scale(y, Scalar(2))) }, nil, nil},
+		{&squareOp, "Square", func(x float64) float64 { return x * x },
+			func(x, _ float64) float64 { return 2 * x },
+			func(x, _ *Var) *Var { return Scale(x, Scalar(2)) }, nil, nil},
+		{&sinOp, "Sin", math.Sin,
+			func(x, _ float64) float64 { return math.Cos(x) },
+			func(x, _ *Var) *Var { return Cos(x) }, nil, nil},
+		{&cosOp, "Cos", math.Cos,
+			func(x, _ float64) float64 { return -math.Sin(x) },
+			func(x, _ *Var) *Var { return Neg(Sin(x)) }, nil, nil},
+		{&tanOp, "Tan", math.Tan,
+			func(x, _ float64) float64 { c := math.Cos(x); return 1 / (c * c) },
+			func(x, _ *Var) *Var { return Recip(Square(Cos(x))) }, nil, nil},
+		{&asinOp, "Asin", math.Asin,
+			func(x, _ float64) float64 { return 1 / math.Sqrt(1-x*x) },
+			func(x, _ *Var) *Var { return Recip(Sqrt(Sub(Scalar(1), Square(x)))) }, nil, nil},
+		{&acosOp, "Acos", math.Acos,
+			func(x, _ float64) float64 { return -1 / math.Sqrt(1-x*x) },
+			func(x, _ *Var) *Var { return Neg(Recip(Sqrt(Sub(Scalar(1), Square(x))))) }, nil, nil},
+		{&atanOp, "Atan", math.Atan,
+			func(x, _ float64) float64 { return 1 / (x*x + 1) },
+			func(x, _ *Var) *Var { return Recip(AddScalar(Square(x), Scalar(1))) }, nil, nil},
+		{&sinhOp, "Sinh", math.Sinh,
+			func(x, _ float64) float64 { return math.Cosh(x) },
+			func(x, _ *Var) *Var { return Cosh(x) }, nil, nil},
+		{&coshOp, "Cosh", math.Cosh,
+			func(x, _ float64) float64 { return math.Sinh(x) },
+			func(x, _ *Var) *Var { return Sinh(x) }, nil, nil},
+		{&tanhOp, "Tanh", math.Tanh,
+			func(x, _ float64) float64 { c := math.Cosh(x); return 1 / (c * c) },
+			func(x, _ *Var) *Var { return Recip(Square(Cosh(x))) }, nil, nil},
+		{&asinhOp, "Asinh", math.Asinh,
+			func(x, _ float64) float64 { return 1 / math.Sqrt(x*x+1) },
+			func(x, _ *Var) *Var { return Recip(Sqrt(AddScalar(Square(x), Scalar(1)))) }, nil, nil},
+		{&acoshOp, "Acosh", math.Acosh,
+			func(x, _ float64) float64 { return 1 / math.Sqrt(x*x-1) },
+			func(x, _ *Var) *Var { return Recip(Sqrt(AddScalar(Square(x), Scalar(-1)))) }, nil, nil},
+		{&atanhOp, "Atanh", math.Atanh,
+			func(x, _ float64) float64 { return 1 / (1 - x*x) },
+			func(x, _ *Var) *Var { return Recip(Sub(Scalar(1), Square(x))) }, nil, nil},
+		{&logisticOp, "Logistic", logistic,
+			func(_, y float64) float64 { return y * (1 - y) },
+			// The logistic function is the hidden layer of most networks here: its
+			// value and gradient are loops without a call per element.
+			func(_, y *Var) *Var { return Mul(y, Sub(Scalar(1), y)) }, logisticInto, logisticGrad},
+		{&reluOp, "ReLU", func(x float64) float64 {
 			if x > 0 {
-				return 1
+				return x
 			}
 			return 0
 		},
-		func(x, _ *Var) *Var { return Apply(stepOp, x) })
-	softplusOp = unaryOp("Softplus", softplus,
-		func(x, _ float64) float64 { return logistic(x) },
-		func(x, _ *Var) *Var { return Logistic(x) })
+			func(x, _ float64) float64 {
+				if x > 0 {
+					return 1
+				}
+				return 0
+			},
+			func(x, _ *Var) *Var { return Apply(stepOp, x) }, nil, nil},
+		{&softplusOp, "Softplus", softplus,
+			func(x, _ float64) float64 { return logistic(x) },
+			func(x, _ *Var) *Var { return Logistic(x) }, nil, nil},
+	}
+	for _, d := range unaryDefs {
+		*d.op = unaryOp(d)
+	}
 }
 
 func signum(x float64) float64 {

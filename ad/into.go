@@ -12,10 +12,11 @@ import (
 // overwritten anyway. So before the backward pass, gradN maps each
 // destination matrix to the tape node whose gradient will end up in it (a
 // matrix input, or the first Field read of a struct input's matrix field),
-// and the backward pass offers that matrix to the grad function of the op
+// and the backward pass offers that matrix to the fast path of the op
 // producing the node's first gradient contribution (see gradFunc in
-// fastgrad.go). The products behind MatVec, MatMul and Dense write the
-// gradient straight into it, and later contributions are added in place. This saves allocating, zeroing
+// fastpath.go). The products behind MatVec, MatMul and Dense write the
+// gradient straight into it, and later contributions are added in place.
+// This saves allocating, zeroing
 // and copying a fresh gradient matrix on every step, which dominates small
 // batches (the 784×300 weight gradient of the MNIST network is 1.9 MB).
 //
@@ -142,10 +143,10 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 	nodes:
 		for j := in[i].id + 1; j < len(t.nodes); j++ {
 			n := &t.nodes[j]
-			if n.op == nil || n.op.fieldIndex == 0 || len(n.inputs) != 1 || n.inputs[0].tape != t || n.inputs[0].id != in[i].id {
+			if !readsField(n) || n.inputs[0].tape != t || n.inputs[0].id != in[i].id {
 				continue
 			}
-			f := n.op.fieldIndex - 1
+			f := n.op.part.index
 			for _, s := range seen {
 				if s == f {
 					continue nodes
@@ -167,7 +168,7 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 	used := w.spans[:0]
 	for k := range t.nodes {
 		n := &t.nodes[k]
-		if n.op != nil && n.op.fieldIndex != 0 {
+		if readsField(n) {
 			continue // a field's value is part of its input's value, collected there
 		}
 		used = collectSpans(n.val, used, 0)
@@ -200,4 +201,9 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 		}
 		t.into[c.id] = c.m
 	}
+}
+
+// readsField reports whether node n reads a field of its input (Field).
+func readsField(n *node) bool {
+	return n.op != nil && n.op.part != nil && n.op.part.kind == locField && len(n.inputs) == 1
 }

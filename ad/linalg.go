@@ -105,7 +105,6 @@ func matVecOp(trans bool) *Op {
 	}
 	return &Op{
 		Name: name,
-		grad: matVecGrad(trans),
 		Forward: func(in []any) any {
 			a := laMatArg(name, "first argument", in[0])
 			x := laVecArg(name, "second argument", in[1])
@@ -205,7 +204,6 @@ func newMatMulOp(ta, tb bool) *Op {
 	}
 	return &Op{
 		Name: name,
-		grad: matMulGrad(ta, tb),
 		Forward: func(in []any) any {
 			a := laMatArg(name, "first argument", in[0])
 			b := laMatArg(name, "second argument", in[1])
@@ -575,7 +573,6 @@ var addBiasOp *Op
 func init() {
 	addBiasOp = &Op{
 		Name: "AddBias",
-		grad: addBiasGrad,
 		Forward: func(in []any) any {
 			b := laVecArg("AddBias", "bias", in[1])
 			if x, ok := in[0].(*mat.VecDense); ok && x != nil {

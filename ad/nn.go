@@ -198,7 +198,6 @@ var softmaxCEOp *Op
 func init() {
 	softmaxCEOp = &Op{
 		Name: "SoftmaxCrossEntropy",
-		grad: softmaxCEGrad,
 		Forward: func(in []any) any {
 			laVecOrMat("SoftmaxCrossEntropy", "logits", in[0])
 			checkSameShape("SoftmaxCrossEntropy", in[0], in[1])
@@ -283,7 +282,6 @@ var denseOp *Op
 func init() {
 	denseOp = &Op{
 		Name: "Dense",
-		grad: denseGrad,
 		Forward: func(in []any) any {
 			w := laMatArg("Dense", "weights", in[0])
 			b := laVecArg("Dense", "bias", in[1])

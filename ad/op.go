@@ -6,8 +6,8 @@ import "fmt"
 // own operations (Add, MatVec, Softmax, ...) are Op values, and users define
 // new ones the same way, or with Op1, Op2 and Op3.
 //
-// Forward computes the result from the input values. Exactly one of Backward
-// and VJP gives the gradient:
+// Forward computes the result from the input values. The gradient is given
+// by Backward, by VJP, or by both:
 //
 //   - Backward is written with ad operations on Vars. It receives the
 //     gradient g of the result, the inputs and the result, and returns one
@@ -20,23 +20,30 @@ import "fmt"
 //     It is the simplest way to write a custom op, but an op with only a VJP
 //     cannot be differentiated twice.
 //
-// An op may give both: the backward pass then uses VJP (typically a fast,
-// fused or sparse version) and Gradients uses Backward. If both are nil the
-// op has no gradient (see NoGrad): it runs forward and the backward pass
-// fails only if a gradient actually reaches it.
+// First-order gradients (Grad, GradN, Record, ...) use VJP when it is set,
+// else Backward; Gradients uses Backward only. An op giving both must make
+// them agree: VJP is then typically a fast, fused or sparse version of
+// Backward. If both are nil the op has no gradient (see NoGrad): it runs
+// forward and the backward pass fails only if a gradient actually reaches
+// it.
+//
+// The library's own ops all give Backward. For speed, the first-order pass
+// of the ops that make up typical models also has a private fast path on
+// plain values in reused storage, registered in one table (fastpath.go) and
+// tested against each op's Backward; it is an implementation detail, not a
+// third way to define a gradient.
 //
 // Forward, Backward and VJP must not modify their arguments (values are
 // shared between the tape, the user and other gradients); they return new
 // values, or an argument unchanged. They must not keep the argument slices
 // (in) after returning; keeping the values in them is fine.
 type Op struct {
-	fieldIndex int      // 1 + the struct field a Field op reads; 0 for other ops
-	grad       gradFunc // first-order gradient on plain values, or nil (fastgrad.go)
-
 	Name     string
 	Forward  func(in []any) any
 	Backward func(g *Var, in []*Var, out *Var) []*Var
 	VJP      func(g any, in []any, out any) []any
+
+	part *loc // the part of its one input the op reads (Field, Index, Key), else nil
 }
 
 // Apply runs op on the inputs and records it on the tape of the inputs. If

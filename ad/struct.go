@@ -67,7 +67,6 @@ func Field(s *Var, name string) *Var {
 	}
 	l := fieldLoc("Field", s.val, name)
 	op := getOp("Field "+name, l)
-	op.fieldIndex = l.index + 1 // lets planInto find the field's gradient destination
 	fieldOps.Store(k, op)
 	return Apply(op, s)
 }

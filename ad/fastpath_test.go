@@ -10,13 +10,20 @@ import (
 )
 
 // gradsDiff reports the largest absolute difference between two gradient
-// values (scalars, vectors or matrices).
+// values (scalars, vectors, matrices or composites of them).
 func gradsDiff(t *testing.T, a, b any) float64 {
 	t.Helper()
 	if fa, ok := a.(float64); ok {
 		return math.Abs(fa - b.(float64))
 	}
-	fa, fb := flat(a), flat(b)
+	la, lb := leaves(a, ""), leaves(b, "")
+	fa, fb := make([]float64, len(la)), make([]float64, len(lb))
+	for i, l := range la {
+		fa[i] = l.get()
+	}
+	for i, l := range lb {
+		fb[i] = l.get()
+	}
 	if len(fa) != len(fb) {
 		t.Fatalf("gradients of different sizes: %s and %s", describe(a), describe(b))
 	}
@@ -27,12 +34,18 @@ func gradsDiff(t *testing.T, a, b any) float64 {
 	return d
 }
 
-// TestFastGradsMatchBackward checks every op's grad function (the backward
-// pass of Grad) against its Backward (the differentiable form used by
-// Gradients), input by input, with and without a destination matrix, and
-// against central finite differences through CheckGrad.
-func TestFastGradsMatchBackward(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
+// fastSample is one input of an op on which its fast path is checked.
+type fastSample struct {
+	name     string
+	in       []any
+	train    []bool // which inputs are differentiated
+	declines bool   // the fast path may decline it (the pass falls back)
+}
+
+// fastSamples returns the inputs on which the fast path of the op named
+// name is checked: every shape it handles, and some it declines. It
+// returns nil for an op it does not know, which fails the test.
+func fastSamples(r *rand.Rand, name string) []fastSample {
 	v := func(n int) any { return randVec(r, n) }
 	m := func(rows, cols int) any { return randMat(r, rows, cols) }
 	onehot := func(rows, cols int) any {
@@ -47,104 +60,184 @@ func TestFastGradsMatchBackward(t *testing.T) {
 		t.SetVec(r.IntN(n), 1)
 		return t
 	}
-	cases := []struct {
-		name  string
-		op    *Op
-		in    []any
-		train []bool // which inputs are differentiated
-	}{
-		{"MatVec", matVecOpN, []any{m(4, 3), v(3)}, []bool{true, true}},
-		{"MatTVec", matVecOpT, []any{m(4, 3), v(4)}, []bool{true, true}},
-		{"MatMul", matMulOps[0][0], []any{m(4, 3), m(3, 5)}, []bool{true, true}},
-		{"MatMulTN", matMulOps[1][0], []any{m(3, 4), m(3, 5)}, []bool{true, true}},
-		{"MatMulNT", matMulOps[0][1], []any{m(4, 3), m(5, 3)}, []bool{true, true}},
-		{"MatMulTT", matMulOps[1][1], []any{m(3, 4), m(5, 3)}, []bool{true, true}},
-		{"MatMul/const B", matMulOps[0][0], []any{m(4, 3), m(3, 5)}, []bool{true, false}},
-		{"Add/vectors", addOp, []any{v(5), v(5)}, []bool{true, true}},
-		{"Add/matrices", addOp, []any{m(2, 3), m(2, 3)}, []bool{true, true}},
-		{"Add/scalars", addOp, []any{1.5, -0.25}, []bool{true, true}},
-		{"Add/broadcast scalar", addOp, []any{v(4), 2.0}, []bool{true, true}},
-		{"AddBias/vector", addBiasOp, []any{v(3), v(3)}, []bool{true, true}},
-		{"AddBias/batch", addBiasOp, []any{m(3, 4), v(3)}, []bool{true, true}},
-		{"Dense/vector", denseOp, []any{m(4, 3), v(4), v(3)}, []bool{true, true, true}},
-		{"Dense/batch", denseOp, []any{m(4, 3), v(4), m(3, 6)}, []bool{true, true, true}},
-		{"Logistic/vector", logisticOp, []any{v(6)}, []bool{true}},
-		{"Logistic/matrix", logisticOp, []any{m(3, 2)}, []bool{true}},
-		{"Logistic/scalar", logisticOp, []any{0.3}, []bool{true}},
-		{"Tanh/vector", tanhOp, []any{v(6)}, []bool{true}},
-		{"Exp/matrix", expOp, []any{m(2, 2)}, []bool{true}},
-		{"Sqrt/scalar", sqrtOp, []any{2.5}, []bool{true}},
-		{"SoftmaxCrossEntropy/vector", softmaxCEOp, []any{v(5), onehotVec(5)}, []bool{true, false}},
-		{"SoftmaxCrossEntropy/batch", softmaxCEOp, []any{m(5, 4), onehot(5, 4)}, []bool{true, false}},
-		{"SoftmaxCrossEntropy/target too", softmaxCEOp, []any{v(5), onehotVec(5)}, []bool{true, true}},
+	tt, tf, ttt := []bool{true, true}, []bool{true, false}, []bool{true, true, true}
+	switch name {
+	case "MatVec":
+		return []fastSample{{"", []any{m(4, 3), v(3)}, tt, false}, {"const x", []any{m(4, 3), v(3)}, tf, false}}
+	case "MatTVec":
+		return []fastSample{{"", []any{m(4, 3), v(4)}, tt, false}}
+	case "MatMul":
+		return []fastSample{{"", []any{m(4, 3), m(3, 5)}, tt, false}, {"const B", []any{m(4, 3), m(3, 5)}, tf, false}}
+	case "MatMulTN":
+		return []fastSample{{"", []any{m(3, 4), m(3, 5)}, tt, false}}
+	case "MatMulNT":
+		return []fastSample{{"", []any{m(4, 3), m(5, 3)}, tt, false}}
+	case "MatMulTT":
+		return []fastSample{{"", []any{m(3, 4), m(5, 3)}, tt, false}}
+	case "Add":
+		return []fastSample{
+			{"vectors", []any{v(5), v(5)}, tt, false},
+			{"matrices", []any{m(2, 3), m(2, 3)}, tt, false},
+			{"scalars", []any{1.5, -0.25}, tt, false},
+			{"broadcast scalar", []any{v(4), 2.0}, tt, true},
+		}
+	case "AddBias":
+		return []fastSample{{"vector", []any{v(3), v(3)}, tt, false}, {"batch", []any{m(3, 4), v(3)}, tt, false}}
+	case "Dense":
+		return []fastSample{{"vector", []any{m(4, 3), v(4), v(3)}, ttt, false}, {"batch", []any{m(4, 3), v(4), m(3, 6)}, ttt, false}}
+	case "SoftmaxCrossEntropy":
+		return []fastSample{
+			{"vector", []any{v(5), onehotVec(5)}, tf, false},
+			{"batch", []any{m(5, 4), onehot(5, 4)}, tf, false},
+			{"target too", []any{v(5), onehotVec(5)}, tt, true},
+		}
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if c.op.grad == nil {
-				t.Fatalf("op %s has no grad function", c.op.Name)
-			}
-			out := c.op.Forward(c.in)
-			g := randomLike(r, out)
-			// The reference: Backward on constants.
-			cin := make([]*Var, len(c.in))
-			for k, x := range c.in {
-				need := int8(-1)
-				if c.train[k] {
-					need = 1
-				}
-				cin[k] = &Var{val: x, id: -1, need: need}
-			}
-			ref := c.op.Backward(Const(g), cin, Const(out))
-			for _, w := range []*work{nil, getWork()} {
-				need := append([]bool(nil), c.train...)
-				gin := make([]any, len(c.in))
-				if !c.op.grad(w, g, c.in, out, need, make([]*mat.Dense, len(c.in)), gin) {
-					if c.name == "Add/broadcast scalar" || c.name == "SoftmaxCrossEntropy/target too" {
-						return // declined: the pass falls back to Backward
-					}
-					t.Fatal("grad function declined")
-				}
-				for k := range c.in {
-					if !c.train[k] {
-						if gin[k] != nil {
-							t.Errorf("input %d: gradient computed though not needed", k)
-						}
-						continue
-					}
-					if d := gradsDiff(t, gin[k], ref[k].val); d > 1e-12 {
-						t.Errorf("input %d: grad function and Backward differ by %g", k, d)
-					}
-				}
-				if w != nil {
-					w.release()
+	// The element-wise ops, on their domains, as scalar, vector and matrix.
+	lo, hi := -2.0, 2.0
+	switch name {
+	case "Log", "Sqrt", "Recip":
+		lo, hi = 0.3, 3
+	case "Acosh":
+		lo, hi = 1.2, 3
+	case "Asin", "Acos", "Atanh":
+		lo, hi = -0.9, 0.9
+	}
+	for _, d := range unaryDefs {
+		if d.name != name {
+			continue
+		}
+		in := func(n int) []float64 {
+			x := make([]float64, n)
+			for i := range x {
+				for x[i] == 0 || math.Abs(x[i]) < 1e-3 { // away from kinks at 0 (Abs, ReLU)
+					x[i] = lo + (hi-lo)*r.Float64()
 				}
 			}
-			// The whole backward pass of Grad against finite differences.
-			var train []any
-			for k, x := range c.in {
-				if c.train[k] {
-					train = append(train, x)
-				}
+			return x
+		}
+		return []fastSample{
+			{"scalar", []any{in(1)[0]}, []bool{true}, false},
+			{"vector", []any{mat.NewVecDense(6, in(6))}, []bool{true}, false},
+			{"matrix", []any{mat.NewDense(3, 2, in(6))}, []bool{true}, false},
+		}
+	}
+	return nil
+}
+
+// TestFastPathsMatchBackward checks every fast path in the registry
+// (fastPaths, and partFast through Field, Index and Key) against its op's
+// Backward (the differentiable form used by Gradients), input by input,
+// with and without recycled storage, and the whole backward pass of Grad
+// through it against central finite differences.
+func TestFastPathsMatchBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	type entry struct {
+		op      *Op
+		samples []fastSample
+	}
+	var entries []entry
+	for op := range fastPaths() {
+		ss := fastSamples(r, op.Name)
+		if ss == nil {
+			t.Errorf("op %s has a fast path but no samples in fastSamples: add some", op.Name)
+			continue
+		}
+		entries = append(entries, entry{op, ss})
+	}
+	// partFast serves every op reading a part (made per part): one of each
+	// kind, taken from a tape.
+	type pair struct{ A, B *mat.VecDense }
+	for _, c := range []struct {
+		x    any
+		read func(*Var) *Var
+	}{
+		{pair{randVec(r, 3), randVec(r, 2)}, func(x *Var) *Var { return Field(x, "B") }},
+		{[]*mat.VecDense{randVec(r, 2), randVec(r, 3)}, func(x *Var) *Var { return Index(x, 1) }},
+		{map[string]*mat.VecDense{"a": randVec(r, 2), "b": randVec(r, 3)}, func(x *Var) *Var { return Key(x, "a") }},
+	} {
+		tp := NewTape()
+		y := c.read(tp.Input(c.x))
+		op := tp.nodes[y.id].op
+		if op.part == nil || fastPath(op) == nil {
+			t.Errorf("%s: no part fast path", op.Name)
+			continue
+		}
+		entries = append(entries, entry{op, []fastSample{{"", []any{c.x}, []bool{true}, false}}})
+	}
+	for _, e := range entries {
+		for _, c := range e.samples {
+			t.Run(e.op.Name+"/"+c.name, func(t *testing.T) { checkFastPath(t, r, e.op, c) })
+		}
+	}
+}
+
+// checkFastPath compares op's fast path on sample c with its Backward and
+// with finite differences.
+func checkFastPath(t *testing.T, r *rand.Rand, op *Op, c fastSample) {
+	fast := fastPath(op)
+	if fast == nil {
+		t.Fatalf("op %s has no fast path", op.Name)
+	}
+	out := op.Forward(c.in)
+	g := randomLike(r, out)
+	// The reference: Backward on constants.
+	cin := make([]*Var, len(c.in))
+	for k, x := range c.in {
+		need := int8(-1)
+		if c.train[k] {
+			need = 1
+		}
+		cin[k] = &Var{val: x, id: -1, need: need}
+	}
+	ref := op.Backward(Const(g), cin, Const(out))
+	for _, w := range []*work{nil, getWork()} {
+		need := append([]bool(nil), c.train...)
+		gin := make([]any, len(c.in))
+		if !fast(op, w, g, c.in, out, need, make([]*mat.Dense, len(c.in)), gin) {
+			if c.declines {
+				return // declined: the pass falls back to Backward
 			}
-			res := CheckGrad(func(xs []*Var) *Var {
-				in := make([]*Var, len(c.in))
-				for k, x := range c.in {
-					if c.train[k] {
-						in[k], xs = xs[0], xs[1:]
-					} else {
-						in[k] = Const(x)
-					}
+			t.Fatal("fast path declined")
+		}
+		for k := range c.in {
+			if !c.train[k] {
+				if gin[k] != nil {
+					t.Errorf("input %d: gradient computed though not needed", k)
 				}
-				y := Apply(c.op, in...)
-				if _, ok := g.(float64); ok {
-					return Mul(y, Const(g))
-				}
-				return Sum(Mul(y, Const(g)))
-			}, train, 0)
-			if res.MaxRelErr > 1e-6 {
-				t.Errorf("finite differences: %+v", res)
+				continue
 			}
-		})
+			if d := gradsDiff(t, materialize(gin[k], c.in[k]), ref[k].val); d > 1e-12 {
+				t.Errorf("input %d: fast path and Backward differ by %g", k, d)
+			}
+		}
+		if w != nil {
+			w.release()
+		}
+	}
+	// The whole backward pass of Grad against finite differences.
+	var train []any
+	for k, x := range c.in {
+		if c.train[k] {
+			train = append(train, x)
+		}
+	}
+	res := CheckGrad(func(xs []*Var) *Var {
+		in := make([]*Var, len(c.in))
+		for k, x := range c.in {
+			if c.train[k] {
+				in[k], xs = xs[0], xs[1:]
+			} else {
+				in[k] = Const(x)
+			}
+		}
+		y := Apply(op, in...)
+		if _, ok := g.(float64); ok {
+			return Mul(y, Const(g))
+		}
+		return Sum(Mul(y, Const(g)))
+	}, train, 0)
+	if res.MaxRelErr > 1e-6 {
+		t.Errorf("finite differences: %+v", res)
 	}
 }
 
@@ -162,7 +255,7 @@ func randomLike(r *rand.Rand, x any) any {
 	panic(fmt.Sprintf("randomLike of %T", x))
 }
 
-// TestGradIntoDestination checks that the grad functions write weight
+// TestGradIntoDestination checks that the fast paths write weight
 // gradients into the offered destination matrix.
 func TestGradIntoDestination(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
@@ -170,7 +263,7 @@ func TestGradIntoDestination(t *testing.T) {
 	dst := mat.NewDense(4, 3, nil)
 	gin := make([]any, 2)
 	g := randVec(r, 4)
-	if !matVecOpN.grad(nil, g, []any{a, x}, nil, []bool{true, false}, []*mat.Dense{dst, nil}, gin) {
+	if !fastPath(matVecOpN)(matVecOpN, nil, g, []any{a, x}, nil, []bool{true, false}, []*mat.Dense{dst, nil}, gin) {
 		t.Fatal("declined")
 	}
 	if gin[0] != any(dst) {
@@ -183,7 +276,7 @@ func TestGradIntoDestination(t *testing.T) {
 	}
 	// A destination of the wrong shape is not used.
 	wrong := mat.NewDense(3, 4, nil)
-	matVecOpN.grad(nil, g, []any{a, x}, nil, []bool{true, false}, []*mat.Dense{wrong, nil}, gin)
+	fastPath(matVecOpN)(matVecOpN, nil, g, []any{a, x}, nil, []bool{true, false}, []*mat.Dense{wrong, nil}, gin)
 	if gin[0] == any(wrong) || mat.Norm(wrong, 1) != 0 {
 		t.Fatal("a destination of the wrong shape was written")
 	}
