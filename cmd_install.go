@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/gopherprop/gopherprop/interp"
 )
 
 //go:embed install/kernelspec/logo-32x32.png install/kernelspec/logo-64x64.png install/kernelspec/logo-svg.svg install/kernelspec/kernel.js
@@ -19,6 +21,9 @@ var kernelspecLogos embed.FS
 
 // kernelspecName is the directory name of the installed kernelspec.
 const kernelspecName = "gopherprop"
+
+// kernelDisplayName is the kernelspec's display name.
+const kernelDisplayName = "Go (gopherprop)"
 
 // kernelEnvVars are copied into kernel.json's env when set at install time,
 // so that a kernel started by JupyterHub or a service manager still finds
@@ -124,8 +129,8 @@ func writeKernelspec(dir, exe string, getenv func(string) string) error {
 	}
 	spec := kernelSpec{
 		Argv:          []string{exe, "kernel", "{connection_file}"},
-		DisplayName:   "Go (gopherprop)",
-		Language:      "go",
+		DisplayName:   kernelDisplayName,
+		Language:      interp.Language().Name,
 		InterruptMode: "message",
 		Env:           map[string]string{},
 		Metadata:      map[string]any{"debugger": false},

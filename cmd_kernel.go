@@ -38,7 +38,7 @@ func runKernel(args []string) int {
 	// The worker starts in the background while the sockets are bound, so
 	// the front end sees the kernel ready sooner; if it cannot start, cells
 	// report why (and a restart tries again) instead of the kernel dying.
-	ev := kernel.NewLazyEvaluator(func() (kernel.Evaluator, error) { return newKernelEvaluator(logw) })
+	ev := kernel.NewLazyEvaluator(interp.Language(), func() (kernel.Evaluator, error) { return newKernelEvaluator(logw) })
 	k, err := kernel.New(info, ev, kernel.Options{
 		Logger:                logger,
 		ImplementationVersion: Version,

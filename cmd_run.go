@@ -109,7 +109,6 @@ func executeNotebook(in, out string, timeout time.Duration, quiet bool, stdout, 
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	setGoMetadata(nb)
 
 	// Cells run in the notebook's directory, as under Jupyter.
 	wd, err := os.Getwd()
@@ -126,6 +125,7 @@ func executeNotebook(in, out string, timeout time.Duration, quiet bool, stdout, 
 		return fail(1, "cannot start the Go evaluator: %v", err)
 	}
 	defer ev.Close()
+	setMetadata(nb, ev.LanguageInfo())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -168,21 +168,19 @@ func executeNotebook(in, out string, timeout time.Duration, quiet bool, stdout, 
 	return 0
 }
 
-// setGoMetadata fills in the kernelspec and language_info of a notebook
-// that has none, as Jupyter does when it runs a notebook with the kernel.
-// Existing metadata is left alone, so that rerunning never changes it.
-func setGoMetadata(nb *notebook.Notebook) {
+// setMetadata fills in the kernelspec and language_info (the evaluator's
+// language) of a notebook that has none, as Jupyter does when it runs a
+// notebook with the kernel. Existing metadata is left alone, so that
+// rerunning never changes it.
+func setMetadata(nb *notebook.Notebook, lang kernel.LanguageInfo) {
 	if nb.Metadata == nil {
 		nb.Metadata = map[string]any{}
 	}
 	if _, ok := nb.Metadata["kernelspec"]; !ok {
-		nb.Metadata["kernelspec"] = map[string]any{"display_name": "Go (gopherprop)", "language": "go", "name": "gopherprop"}
+		nb.Metadata["kernelspec"] = map[string]any{"display_name": kernelDisplayName, "language": lang.Name, "name": kernelspecName}
 	}
 	if _, ok := nb.Metadata["language_info"]; !ok {
-		nb.Metadata["language_info"] = map[string]any{
-			"codemirror_mode": "go", "file_extension": ".go", "mimetype": "text/x-go",
-			"name": "go", "pygments_lexer": "go",
-		}
+		nb.Metadata["language_info"] = lang.Metadata()
 	}
 }
 

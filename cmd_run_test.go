@@ -38,6 +38,9 @@ func (f *runFake) Inspect(string, int, int) kernel.Inspection { return kernel.In
 func (f *runFake) IsComplete(string) (string, string)         { return "complete", "" }
 func (f *runFake) Restart() error                             { return nil }
 func (f *runFake) Close() error                               { f.closed = true; return nil }
+func (f *runFake) LanguageInfo() kernel.LanguageInfo {
+	return kernel.LanguageInfo{Name: "fakelang", FileExtension: ".fake"}
+}
 
 // withFake makes the run command use a fresh runFake.
 func withFake(t *testing.T) *runFake {
@@ -84,8 +87,11 @@ func TestRunInPlace(t *testing.T) {
 	if got := strings.TrimSpace(c1.Outputs[0].Text); got != dir {
 		t.Errorf("cell ran in %q, want the notebook's directory %q", got, dir)
 	}
-	if ks, _ := nb.Metadata["kernelspec"].(map[string]any); ks["name"] != "gopherprop" {
+	if ks, _ := nb.Metadata["kernelspec"].(map[string]any); ks["name"] != "gopherprop" || ks["language"] != "fakelang" {
 		t.Errorf("kernelspec metadata not set: %v", nb.Metadata)
+	}
+	if li, _ := nb.Metadata["language_info"].(map[string]any); li["name"] != "fakelang" || li["file_extension"] != ".fake" || len(li) != 2 {
+		t.Errorf("language_info is not the evaluator's: %v", nb.Metadata["language_info"])
 	}
 	if wd, _ := os.Getwd(); wd == dir {
 		t.Error("working directory not restored")

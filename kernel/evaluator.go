@@ -33,8 +33,42 @@ type Evaluator interface {
 	// Restart discards all state, as if the evaluator were new.
 	Restart() error
 
+	// LanguageInfo describes the language the evaluator runs, for
+	// kernel_info_reply. It must answer at once (a front end asks before
+	// its first cell, while the evaluator may still be starting) and
+	// always the same.
+	LanguageInfo() LanguageInfo
+
 	// Close releases the evaluator's resources.
 	Close() error
+}
+
+// LanguageInfo is kernel_info_reply's language_info: the language an
+// Evaluator runs, as front ends use it to highlight, edit and save code.
+type LanguageInfo struct {
+	Name              string // e.g. "python"
+	Version           string // the language version, e.g. "3.11.2"
+	MIMEType          string // of a file of code, e.g. "text/x-python"
+	FileExtension     string // with the dot, e.g. ".py"
+	PygmentsLexer     string // the Pygments lexer's name (nbconvert, GitHub)
+	CodeMirrorMode    string // the CodeMirror mode's name (the notebook editor)
+	NBConvertExporter string // e.g. "script"; optional
+}
+
+// Metadata returns l as a notebook's and kernel_info_reply's
+// "language_info" (empty fields are left out).
+func (l LanguageInfo) Metadata() map[string]any {
+	m := map[string]any{}
+	for k, v := range map[string]string{
+		"name": l.Name, "version": l.Version, "mimetype": l.MIMEType,
+		"file_extension": l.FileExtension, "pygments_lexer": l.PygmentsLexer,
+		"codemirror_mode": l.CodeMirrorMode, "nbconvert_exporter": l.NBConvertExporter,
+	} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // ExecuteRequest is the part of an execute_request an evaluator needs.

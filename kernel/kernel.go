@@ -36,10 +36,9 @@ type Options struct {
 	// kernel_info_reply. Defaults: "gopherprop" and "0.0.0".
 	Implementation        string
 	ImplementationVersion string
-	// LanguageVersion is language_info.version; default the Go version the
-	// kernel was built with (without the "go" prefix).
-	LanguageVersion string
-	// Banner is shown by consoles at start-up.
+	// Banner is shown by consoles at start-up. Default: the
+	// implementation, its version, and the evaluator's language and
+	// language version.
 	Banner string
 	// HelpLinks are listed in the front end's help menu.
 	HelpLinks []HelpLink
@@ -123,9 +122,6 @@ func New(info ConnectionInfo, ev Evaluator, opts Options) (*Kernel, error) {
 	}
 	if opts.ImplementationVersion == "" {
 		opts.ImplementationVersion = "0.0.0"
-	}
-	if opts.LanguageVersion == "" {
-		opts.LanguageVersion = strings.TrimPrefix(runtime.Version(), "go")
 	}
 	if opts.IOPubHWM <= 0 {
 		opts.IOPubHWM = 1000
@@ -496,10 +492,16 @@ func (k *Kernel) handleStdin(m *Message) {
 	}
 }
 
+// kernelInfo is kernel_info_reply's content; language_info is the
+// evaluator's (Evaluator.LanguageInfo).
 func (k *Kernel) kernelInfo() map[string]any {
+	var lang LanguageInfo
+	if err := safely(func() { lang = k.ev.LanguageInfo() }); err != nil {
+		k.logf("LanguageInfo: %v", err)
+	}
 	banner := k.opts.Banner
 	if banner == "" {
-		banner = fmt.Sprintf("%s %s: Go %s", k.opts.Implementation, k.opts.ImplementationVersion, k.opts.LanguageVersion)
+		banner = strings.TrimSpace(fmt.Sprintf("%s %s: %s %s", k.opts.Implementation, k.opts.ImplementationVersion, lang.Name, lang.Version))
 	}
 	links := k.opts.HelpLinks
 	if links == nil {
@@ -510,15 +512,7 @@ func (k *Kernel) kernelInfo() map[string]any {
 		"protocol_version":       ProtocolVersion,
 		"implementation":         k.opts.Implementation,
 		"implementation_version": k.opts.ImplementationVersion,
-		"language_info": map[string]any{
-			"name":               "go",
-			"version":            k.opts.LanguageVersion,
-			"mimetype":           "text/x-go",
-			"file_extension":     ".go",
-			"pygments_lexer":     "go",
-			"codemirror_mode":    "go",
-			"nbconvert_exporter": "script",
-		},
+		"language_info":          lang.Metadata(),
 		"banner":     banner,
 		"help_links": links,
 	}

@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,13 @@ import (
 	"github.com/gopherprop/gopherprop/kernel/internal/fakeeval"
 )
 
+// TestKernelInfo checks kernel_info_reply, whose language_info and default
+// banner are the evaluator's LanguageInfo, whatever the language.
 func TestKernelInfo(t *testing.T) {
 	c := startKernel(t, kernel.Options{ImplementationVersion: "9.9"})
+	lang := kernel.LanguageInfo{Name: "lisp", Version: "1.5", MIMEType: "text/x-lisp", FileExtension: ".lisp",
+		PygmentsLexer: "common-lisp", CodeMirrorMode: "commonlisp"}
+	c.ev.SetLanguage(lang)
 	for _, ch := range []string{"shell", "control"} {
 		t.Run(ch, func(t *testing.T) {
 			var r msg
@@ -38,13 +44,13 @@ func TestKernelInfo(t *testing.T) {
 				}
 			}
 			li := r.Content["language_info"].(map[string]any)
-			for k, v := range map[string]any{"name": "go", "mimetype": "text/x-go", "file_extension": ".go", "pygments_lexer": "go", "codemirror_mode": "go"} {
-				if li[k] != v {
-					t.Errorf("language_info.%s = %v, want %v", k, li[k], v)
-				}
+			want = map[string]any{"name": "lisp", "version": "1.5", "mimetype": "text/x-lisp", "file_extension": ".lisp",
+				"pygments_lexer": "common-lisp", "codemirror_mode": "commonlisp"}
+			if !reflect.DeepEqual(li, want) {
+				t.Errorf("language_info = %v, want %v", li, want)
 			}
-			if li["version"] == "" || r.Content["banner"] == "" {
-				t.Errorf("empty version or banner: %v", r.Content)
+			if b := r.Content["banner"]; b != "gopherprop 9.9: lisp 1.5" {
+				t.Errorf("banner %q, want the implementation and the evaluator's language", b)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 // instead of the kernel dying.
 type lazyEvaluator struct {
 	start func() (Evaluator, error)
+	lang  LanguageInfo
 
 	mu    sync.Mutex
 	ready chan struct{}
@@ -23,9 +24,10 @@ type lazyEvaluator struct {
 // and forwards every call to its result, waiting for it when needed. When
 // start fails, Execute returns an ExecError naming the failure, Complete
 // and Inspect find nothing, IsComplete answers "unknown", and Restart tries
-// to start again.
-func NewLazyEvaluator(start func() (Evaluator, error)) Evaluator {
-	l := &lazyEvaluator{start: start}
+// to start again. LanguageInfo answers lang at once, started or not: give
+// the language of the evaluators start returns.
+func NewLazyEvaluator(lang LanguageInfo, start func() (Evaluator, error)) Evaluator {
+	l := &lazyEvaluator{start: start, lang: lang}
 	l.launch()
 	return l
 }
@@ -116,6 +118,9 @@ func (l *lazyEvaluator) IsComplete(code string) (status, indent string) {
 	}
 	return ev.IsComplete(code)
 }
+
+// LanguageInfo implements Evaluator without waiting for the start.
+func (l *lazyEvaluator) LanguageInfo() LanguageInfo { return l.lang }
 
 // Restart implements Evaluator; after a failed start it starts again.
 func (l *lazyEvaluator) Restart() error {

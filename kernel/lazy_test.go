@@ -22,10 +22,15 @@ func (nopOutput) Input(string, bool) (string, error) { return "", errors.New("no
 func TestLazyEvaluatorForwards(t *testing.T) {
 	release := make(chan struct{})
 	fe := fakeeval.New()
-	ev := kernel.NewLazyEvaluator(func() (kernel.Evaluator, error) {
+	lang := kernel.LanguageInfo{Name: "lisp", FileExtension: ".lisp"}
+	ev := kernel.NewLazyEvaluator(lang, func() (kernel.Evaluator, error) {
 		<-release
 		return fe, nil
 	})
+	// The language is known before the evaluator has started.
+	if got := ev.LanguageInfo(); got != lang {
+		t.Errorf("LanguageInfo while starting = %v, want %v", got, lang)
+	}
 	// Interrupting while the evaluator starts ends the cell cleanly.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	_, eerr := ev.Execute(ctx, kernel.ExecuteRequest{Code: "1+1"}, nopOutput{})
@@ -57,7 +62,7 @@ func TestLazyEvaluatorForwards(t *testing.T) {
 
 func TestLazyEvaluatorStartFailure(t *testing.T) {
 	var calls atomic.Int32
-	ev := kernel.NewLazyEvaluator(func() (kernel.Evaluator, error) {
+	ev := kernel.NewLazyEvaluator(kernel.LanguageInfo{}, func() (kernel.Evaluator, error) {
 		if calls.Add(1) == 1 {
 			return nil, errors.New("worker binary missing")
 		}
@@ -83,7 +88,7 @@ func TestLazyEvaluatorStartFailure(t *testing.T) {
 	if res, eerr := ev.Execute(context.Background(), kernel.ExecuteRequest{Code: "2+2"}, nopOutput{}); eerr != nil || res.Data["text/plain"] != "4" {
 		t.Fatalf("after restart: %v %v", res, eerr)
 	}
-	panicky := kernel.NewLazyEvaluator(func() (kernel.Evaluator, error) { panic("boom") })
+	panicky := kernel.NewLazyEvaluator(kernel.LanguageInfo{}, func() (kernel.Evaluator, error) { panic("boom") })
 	if _, eerr := panicky.Execute(context.Background(), kernel.ExecuteRequest{}, nopOutput{}); eerr == nil || !strings.Contains(eerr.Value, "boom") {
 		t.Errorf("panicking start: %v", eerr)
 	}

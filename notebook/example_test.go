@@ -23,6 +23,9 @@ func (upper) Inspect(string, int, int) kernel.Inspection { return kernel.Inspect
 func (upper) IsComplete(string) (string, string)         { return "complete", "" }
 func (upper) Restart() error                             { return nil }
 func (upper) Close() error                               { return nil }
+func (upper) LanguageInfo() kernel.LanguageInfo {
+	return kernel.LanguageInfo{Name: "upper", FileExtension: ".txt"}
+}
 
 func ExampleRun() {
 	nb, err := notebook.Parse([]byte(`{

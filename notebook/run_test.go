@@ -86,6 +86,7 @@ func (f *fakeEvaluator) Inspect(string, int, int) kernel.Inspection { return ker
 func (f *fakeEvaluator) IsComplete(string) (string, string)         { return "complete", "" }
 func (f *fakeEvaluator) Restart() error                             { return nil }
 func (f *fakeEvaluator) Close() error                               { return nil }
+func (f *fakeEvaluator) LanguageInfo() kernel.LanguageInfo          { return kernel.LanguageInfo{} }
 func (f *fakeEvaluator) executed() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -38,10 +38,29 @@ type Eval struct {
 	vars     map[string]int
 	Restarts int // number of Restart calls
 	Closed   bool
+	language kernel.LanguageInfo
 }
 
-// New returns an empty fake evaluator.
-func New() *Eval { return &Eval{vars: map[string]int{}} }
+// New returns an empty fake evaluator. Its language has the name and file
+// extension of Go, whose statements it imitates (and which
+// jupyter_kernel_test checks); SetLanguage changes it.
+func New() *Eval {
+	return &Eval{vars: map[string]int{}, language: kernel.LanguageInfo{Name: "go", Version: "fake", FileExtension: ".go"}}
+}
+
+// SetLanguage sets what LanguageInfo reports.
+func (e *Eval) SetLanguage(l kernel.LanguageInfo) {
+	e.mu.Lock()
+	e.language = l
+	e.mu.Unlock()
+}
+
+// LanguageInfo implements kernel.Evaluator.
+func (e *Eval) LanguageInfo() kernel.LanguageInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.language
+}
 
 var docs = map[string]string{
 	"fmt.Println":  "func Println(a ...any) (n int, err error)\n\nPrintln formats using the default formats and writes to standard output.",
