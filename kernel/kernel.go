@@ -513,8 +513,8 @@ func (k *Kernel) kernelInfo() map[string]any {
 		"implementation":         k.opts.Implementation,
 		"implementation_version": k.opts.ImplementationVersion,
 		"language_info":          lang.Metadata(),
-		"banner":     banner,
-		"help_links": links,
+		"banner":                 banner,
+		"help_links":             links,
 	}
 }
 
