@@ -11,7 +11,9 @@ import (
 // same gradient struct to Grad on every step; the matrices it holds are
 // overwritten anyway. So before the backward pass, gradN maps each
 // destination matrix to the tape node whose gradient will end up in it (a
-// matrix input, or the first Field read of a struct input's matrix field),
+// matrix input, or the first Field read of a struct input's matrix field,
+// at any depth: Net.L1.W; a *any destination holding a value of the
+// input's type counts as that value),
 // and the backward pass offers that matrix to the fast path of the op
 // producing the node's first gradient contribution (see gradFunc in
 // fastpath.go). The products behind MatVec, MatMul and Dense write the
@@ -120,11 +122,8 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 		return r1 == r2 && c1 == c2
 	}
 	for i, d := range dxs {
-		if d == nil {
-			continue
-		}
-		dv := reflect.ValueOf(d).Elem()
-		if dv.Kind() == reflect.Interface {
+		dv, ok := destValue(d, xs[i])
+		if !ok {
 			continue
 		}
 		if m, ok := dv.Interface().(*mat.Dense); ok {
@@ -133,33 +132,49 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 			}
 			continue
 		}
-		if dv.Kind() == reflect.Pointer && !dv.IsNil() {
-			dv = dv.Elem()
-		}
-		if dv.Kind() != reflect.Struct {
+		dv = structDest(dv)
+		if !dv.IsValid() {
 			continue
 		}
-		seen := w.seen[:0]
+		// Walk the Field reads of the input, and of its fields that are
+		// structs, at any depth (Net.L1.W): nodes are in recording order, so
+		// a field's node comes after the node of the struct it is read from.
+		dests := append(w.dests[:0], structAt{in[i].id, dv})
+		seen := w.seen[:0] // (parent node, field) pairs already taken
 	nodes:
 		for j := in[i].id + 1; j < len(t.nodes); j++ {
 			n := &t.nodes[j]
-			if !readsField(n) || n.inputs[0].tape != t || n.inputs[0].id != in[i].id {
+			if !readsField(n) || n.inputs[0].tape != t {
 				continue
 			}
+			parent := n.inputs[0].id
+			var pv reflect.Value
+			for _, sd := range dests {
+				if sd.id == parent {
+					pv = sd.v
+				}
+			}
 			f := n.op.part.index
-			for _, s := range seen {
-				if s == f {
+			if !pv.IsValid() || f >= pv.NumField() || !pv.Field(f).CanInterface() {
+				continue
+			}
+			for k := 0; k+1 < len(seen); k += 2 {
+				if seen[k] == parent && seen[k+1] == f {
 					continue nodes
 				}
 			}
-			seen = append(seen, f)
-			if f < dv.NumField() && dv.Field(f).CanInterface() {
-				if m, ok := dv.Field(f).Interface().(*mat.Dense); ok && sameShape(m, n.val) {
+			seen = append(seen, parent, f)
+			fv := pv.Field(f)
+			if m, ok := fv.Interface().(*mat.Dense); ok {
+				if sameShape(m, n.val) {
 					cands = append(cands, cand{j, m})
 				}
+			} else if sv := structDest(fv); sv.IsValid() {
+				dests = append(dests, structAt{j, sv})
 			}
 		}
-		w.seen = seen[:0]
+		clear(dests)
+		w.seen, w.dests = seen[:0], dests[:0]
 	}
 	if len(cands) == 0 {
 		return
@@ -201,6 +216,43 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 		}
 		t.into[c.id] = c.m
 	}
+}
+
+// structAt is a struct inside a gradient destination and the node whose
+// gradient it receives.
+type structAt struct {
+	id int
+	v  reflect.Value
+}
+
+// structDest returns v, or the struct v points to, if that is a struct;
+// else the zero Value.
+func structDest(v reflect.Value) reflect.Value {
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return reflect.Value{}
+	}
+	return v
+}
+
+// destValue returns the value the gradient of input x is written into for
+// the destination d: *d, or, for a *any, the value it holds when that has
+// x's type (store fills it in place). ok is false for a nil destination
+// and for a *any that will be given a fresh value.
+func destValue(d any, x any) (v reflect.Value, ok bool) {
+	if d == nil {
+		return reflect.Value{}, false
+	}
+	v = reflect.ValueOf(d).Elem()
+	if v.Kind() == reflect.Interface {
+		v = v.Elem()
+		if !v.IsValid() || v.Type() != reflect.TypeOf(x) {
+			return reflect.Value{}, false
+		}
+	}
+	return v, true
 }
 
 // readsField reports whether node n reads a field of its input (Field).

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -105,5 +106,67 @@ func TestGradientDestinationMatrixInput(t *testing.T) {
 	want.Outer(1, u, v)
 	if g != keep || !mat.EqualApprox(g, want, 1e-12) {
 		t.Fatalf("matrix input gradient: reused=%v\n%v", g == keep, mat.Formatted(g))
+	}
+}
+
+// nestedLayer and nestedNet are parameters nested as in notebook 3.
+type nestedLayer struct {
+	W *mat.Dense
+	B *mat.VecDense
+}
+
+type nestedNet struct{ L1, L2 nestedLayer }
+
+func nestedLoss(x *mat.VecDense) func(n *Var) *Var {
+	return func(n *Var) *Var {
+		layer := func(l, x *Var) *Var { return Add(MatVec(Field(l, "W"), x), Field(l, "B")) }
+		h := Logistic(layer(Field(n, "L1"), Const(x)))
+		return Sum(Square(layer(Field(n, "L2"), h)))
+	}
+}
+
+// TestGradIntoNestedAndAnyDestinations checks that the matrices of a
+// destination nested in structs (Net.L1.W), and of a *any holding the
+// previous gradient, are written in place: the same matrices, the right
+// values (against a fresh destination and finite differences), and no
+// gradient-sized allocation per step.
+func TestGradIntoNestedAndAnyDestinations(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	net := nestedNet{nestedLayer{randMat(r, 60, 50), randVec(r, 60)}, nestedLayer{randMat(r, 3, 60), randVec(r, 3)}}
+	x := randVec(r, 50)
+	f := nestedLoss(x)
+	if res := CheckGrad(func(xs []*Var) *Var { return f(xs[0]) }, []any{net}, 0); res.MaxRelErr > 1e-6 {
+		t.Fatalf("finite differences: %v", res)
+	}
+	var fresh nestedNet
+	Grad(f, net, &fresh)
+
+	var g nestedNet
+	var ga any
+	Grad(f, net, &g)
+	Grad(f, net, &ga)
+	w1, w1a := g.L1.W, ga.(nestedNet).L1.W
+	const steps = 20
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for k := 0; k < steps; k++ {
+		Grad(f, net, &g)
+		Grad(f, net, &ga)
+	}
+	runtime.ReadMemStats(&after)
+	perStep := float64(after.TotalAlloc-before.TotalAlloc) / (2 * steps)
+	const weight = 60 * 50 * 8
+	if perStep > weight/2 {
+		t.Errorf("%.0f bytes allocated per Grad: the %d-byte gradient of L1.W is not written in place", perStep, weight)
+	}
+	for name, d := range map[string]nestedNet{"typed": g, "*any": ga.(nestedNet)} {
+		if !mat.EqualApprox(d.L1.W, fresh.L1.W, 1e-12) || !mat.EqualApprox(d.L2.W, fresh.L2.W, 1e-12) ||
+			!mat.EqualApprox(d.L1.B, fresh.L1.B, 1e-12) || !mat.EqualApprox(d.L2.B, fresh.L2.B, 1e-12) {
+			t.Errorf("%s destination: gradient differs from a fresh destination's", name)
+		}
+	}
+	if g.L1.W != w1 || ga.(nestedNet).L1.W != w1a {
+		t.Errorf("the destination's L1.W was replaced by a new matrix")
 	}
 }

@@ -52,6 +52,7 @@ type work struct {
 	// Scratch of planInto (into.go).
 	cands   []cand
 	seen    []int
+	dests   []structAt
 	spans   []span
 	intoMap map[int]*mat.Dense
 }

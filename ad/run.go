@@ -14,7 +14,9 @@ import (
 // gradient has the same type and shape as the input), or a *any. A nil
 // pointer skips that gradient. Gradients are written in place: matrices and
 // vectors already held by the destination are reused when their shapes
-// match, so a training loop allocates no new gradient storage. This form
+// match, so a training loop allocates no new gradient storage. A *any that
+// already holds a value of the input's type (the previous step's gradient)
+// is filled the same way. This form
 // works the same in compiled Go and in notebook cells, where a struct type
 // declared in a cell cannot be returned through an interface.
 
@@ -85,9 +87,11 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 	y := f(in)
 	w := getWork()
 	t.planInto(in, xs, dxs, w)
-	for _, d := range dxs {
+	for i, d := range dxs {
 		if d != nil && reflect.TypeOf(d).Elem().Kind() == reflect.Interface {
-			w.escape() // store hands such a gradient out without a deep copy
+			if _, inPlace := destValue(d, xs[i]); !inPlace {
+				w.escape() // store hands such a gradient out without a deep copy
+			}
 		}
 	}
 	t.backward(y, seed, false, w)
@@ -138,6 +142,15 @@ func checkDest(name string, i int, d any, x any) {
 func store(d any, g any, x any) {
 	dv := reflect.ValueOf(d).Elem()
 	if dv.Kind() == reflect.Interface {
+		if held, ok := destValue(d, x); ok {
+			// Fill the value the *any holds, reusing its vectors and
+			// matrices, as for a typed destination.
+			v := reflect.New(held.Type()).Elem()
+			v.Set(held)
+			storeGrad(v, g, x)
+			dv.Set(v)
+			return
+		}
 		dv.Set(reflect.ValueOf(clone(materialize(g, x))))
 		return
 	}
