@@ -41,6 +41,14 @@ type Latexer interface {
 	Latex() string
 }
 
+// Bundler is implemented by values that compute their own MIME bundle and
+// metadata, such as the widgets of package widget (whose bundle holds the
+// widget view "application/vnd.jupyter.widget-view+json"). Bundle uses it
+// first; data should hold "text/plain" as a fallback.
+type Bundler interface {
+	MIMEBundle() (data, metadata map[string]any)
+}
+
 // Valuer is the part of the differentiable value type of package ad
 // (*ad.Var) that Bundle uses: its current value (a float64 or a gonum
 // matrix) and a description of its shape such as "3×4" or "scalar".
@@ -55,6 +63,7 @@ type Valuer interface {
 // showing a cell's final expression should show nothing then.
 //
 // Representations, in order of preference:
+//   - Bundler (widgets): its own bundle;
 //   - Rich: its own bundle;
 //   - *plot.Plot and image.Image: image/png;
 //   - *ad.Tape: the drawing of the computation (see TapeSVG);
@@ -98,6 +107,17 @@ func bundle(v any) (data, metadata map[string]any) {
 	switch x := v.(type) {
 	case nil:
 		return textBundle("<nil>"), nil
+	case Bundler:
+		if isNilPointer(v) {
+			return textBundle("<nil>"), nil
+		}
+		data, md := x.MIMEBundle()
+		if data != nil {
+			if _, ok := data["text/plain"]; !ok {
+				data["text/plain"] = fmt.Sprintf("%T", v)
+			}
+		}
+		return data, md
 	case *Handle:
 		return nil, nil
 	case Rich:

@@ -251,7 +251,7 @@ var (
 // form to standard output when there is none. On a terminal, a one-line
 // update (a progress bar) overwrites the line of the previous update.
 func publish(m Message) {
-	if m.Data != nil {
+	if m.Data != nil && !m.IsComm() {
 		if _, ok := m.Data["text/plain"]; !ok {
 			m.Data["text/plain"] = ""
 		}

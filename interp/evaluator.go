@@ -71,6 +71,9 @@ type Evaluator struct {
 	live   atomic.Pointer[proc] // e.w, readable without mu (Restart, Close)
 	nextID int
 	closed bool
+
+	commMu sync.Mutex
+	comms  map[string]string // open comms of the current worker: id -> target
 }
 
 var _ kernel.Evaluator = (*Evaluator)(nil)
@@ -322,18 +325,110 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 		Silent: req.Silent, UserExpressions: req.UserExpressions}); err != nil {
 		return kernel.ExecuteResult{}, e.crashed(p, out)
 	}
+	m, xerr := e.await(ctx, p, id, out)
+	if xerr != nil {
+		return kernel.ExecuteResult{}, xerr
+	}
+	if m.Err != nil {
+		return kernel.ExecuteResult{Payload: m.Payload}, m.Err
+	}
+	return kernel.ExecuteResult{Data: m.Data, Metadata: m.Metadata, Payload: m.Payload, UserExpressions: m.UserValues}, nil
+}
+
+// Comm forwards a comm message from the front end to the worker, where
+// package widget handles it (running the widget's callbacks), and waits
+// until it is handled. See kernel.CommEvaluator.
+func (e *Evaluator) Comm(ctx context.Context, cm kernel.CommMessage, out kernel.Output) *kernel.ExecError {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, err := e.worker()
+	if err != nil {
+		return kernel.NewExecError("WorkerError", err.Error())
+	}
+	if cm.Type == "comm_close" {
+		e.trackComm(cm)
+	}
+	p.stdout.setSink(out.Stream)
+	p.stderr.setSink(out.Stream)
+	p.stderr.resetTail()
+	defer p.stdout.setSink(nil)
+	defer p.stderr.setSink(nil)
+	e.nextID++
+	id := e.nextID
+	if err := p.ctrl.send(&message{Type: "comm", ID: id, Comm: &cm}); err != nil {
+		return e.crashed(p, out)
+	}
+	m, xerr := e.await(ctx, p, id, out)
+	if xerr != nil {
+		return xerr
+	}
+	return m.Err
+}
+
+// CommInfo returns the comms the worker has open. See
+// kernel.CommEvaluator.
+func (e *Evaluator) CommInfo() map[string]string {
+	e.commMu.Lock()
+	defer e.commMu.Unlock()
+	r := make(map[string]string, len(e.comms))
+	for id, t := range e.comms {
+		r[id] = t
+	}
+	return r
+}
+
+// trackComm records comms opened and closed.
+func (e *Evaluator) trackComm(cm kernel.CommMessage) {
+	e.commMu.Lock()
+	defer e.commMu.Unlock()
+	switch cm.Type {
+	case "comm_open":
+		if e.comms == nil {
+			e.comms = map[string]string{}
+		}
+		e.comms[cm.CommID] = cm.TargetName
+	case "comm_close":
+		delete(e.comms, cm.CommID)
+	}
+}
+
+// forgetComms drops the comms of a worker that is gone and, when out can
+// send comm messages, tells the front end that they are closed.
+func (e *Evaluator) forgetComms(out kernel.Output) {
+	e.commMu.Lock()
+	old := e.comms
+	e.comms = nil
+	e.commMu.Unlock()
+	if co, ok := out.(kernel.CommOutput); ok {
+		for id := range old {
+			co.Comm(kernel.CommMessage{Type: "comm_close", CommID: id})
+		}
+	}
+}
+
+// await handles the worker's events for request id until its result
+// arrives, forwarding output to out, and returns the result message; the
+// error is set when the worker crashed or had to be restarted.
+func (e *Evaluator) await(ctx context.Context, p *proc, id int, out kernel.Output) (*message, *kernel.ExecError) {
 	done := ctx.Done()
 	var grace <-chan time.Time
 	for {
 		select {
 		case m, ok := <-p.events:
 			if !ok {
-				return kernel.ExecuteResult{}, e.crashed(p, out)
+				return nil, e.crashed(p, out)
 			}
 			switch m.Type {
 			case "display":
 				p.waitMarkers(m)
-				if d := m.Display; d != nil {
+				if d := m.Display; d != nil && d.IsComm() {
+					cm := kernel.CommMessage{Type: d.Type, CommID: d.CommID, TargetName: d.Target,
+						Data: d.Data, Metadata: d.Metadata, Buffers: d.Buffers}
+					e.trackComm(cm)
+					if co, ok := out.(kernel.CommOutput); ok {
+						co.Comm(cm)
+					}
+				} else if d != nil {
 					if d.Type == "clear_output" {
 						out.ClearOutput(d.Wait)
 					} else {
@@ -360,11 +455,7 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 				}
 				p.waitMarkers(m)
 				p.release(m)
-				if m.Err != nil {
-					return kernel.ExecuteResult{Payload: m.Payload}, m.Err
-				}
-				res := kernel.ExecuteResult{Data: m.Data, Metadata: m.Metadata, Payload: m.Payload, UserExpressions: m.UserValues}
-				return res, nil
+				return m, nil
 			default:
 				p.release(m)
 			}
@@ -382,9 +473,10 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 			if serr != nil {
 				msg += "; restarting failed: " + serr.Error()
 			}
-			return kernel.ExecuteResult{}, kernel.NewExecError("Interrupted", msg)
+			e.forgetComms(out)
+			return nil, kernel.NewExecError("Interrupted", msg)
 		case <-p.exited:
-			return kernel.ExecuteResult{}, e.crashed(p, out)
+			return nil, e.crashed(p, out)
 		}
 	}
 }
@@ -407,6 +499,7 @@ func (e *Evaluator) crashed(p *proc, out kernel.Output) *kernel.ExecError {
 		text = head + "\n…\n" + text
 	}
 	cause, detail := crashCause(p.waitErr, text)
+	e.forgetComms(out)
 	t0 := time.Now()
 	_, err := e.worker()
 	restart := fmt.Sprintf("a fresh worker was started in %s; all variables, functions and types are lost — re-run the cells you need", time.Since(t0).Round(time.Millisecond))
@@ -556,11 +649,13 @@ func (e *Evaluator) IsComplete(code string) (status, indent string) {
 }
 
 // Restart discards all state by starting a fresh worker. A cell running at
-// the time ends with an error.
+// the time ends with an error. The comms (widgets) of the old worker are
+// forgotten.
 func (e *Evaluator) Restart() error {
 	e.stopLive()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.forgetComms(nil)
 	if e.w != nil {
 		e.w.kill()
 		e.setWorker(nil)

@@ -51,7 +51,7 @@ func (s *session) importStage(c *cellRun) *kernel.ExecError {
 					if _, ok := stdlib.Symbols[path+"/"+name]; !ok && !s.importer0().Has(path) {
 						p := it.Fset.Position(is.Pos())
 						return s.cellFailure("ImportError",
-							fmt.Sprintf("package %q is not available in the interpreter (it holds the Go 1.22 standard library, gonum, gonum/plot, ad and display)", path),
+							fmt.Sprintf("package %q is not available in the interpreter (it holds the Go 1.22 standard library, gonum, gonum/plot, ad, display and widget)", path),
 							c.cid, p.Line-1, p.Column)
 					}
 				}

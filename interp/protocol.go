@@ -39,6 +39,7 @@ type message struct {
 	Markers    map[string]uint64  `json:"markers,omitempty"` // stream -> marker written before this message
 	Stats      *workerStats       `json:"stats,omitempty"`
 	Input      *inputMsg          `json:"input,omitempty"`
+	Comm       *kernel.CommMessage `json:"comm,omitempty"` // comm message from the front end (parent to worker)
 }
 
 // inputMsg is an input request (worker to parent) or reply.

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/gopherprop/gopherprop/display"
+	"github.com/gopherprop/gopherprop/widget"
 )
 
 // rtSymbols is a small compiled helper package available to rewritten cells
@@ -13,8 +14,18 @@ var rtSymbols = map[string]map[string]reflect.Value{
 	rtPath + "/rt": {
 		"Clear":  reflect.ValueOf(rtClear),
 		"Bundle": reflect.ValueOf(display.ResultBundle),
+		"Comm":   reflect.ValueOf(rtComm),
 	},
 }
+
+// pendingComm is the comm message the worker is handing to package widget
+// through rtComm.
+var pendingComm display.Message
+
+// rtComm hands pendingComm to package widget. The worker calls it through
+// the interpreter (EvalWithContext), so that widget callbacks written in
+// cells run as cell code does and stop when the request is interrupted.
+func rtComm() error { return widget.Receive(pendingComm) }
 
 // rtClear implements the clear builtin for maps and slices: maps lose all
 // entries, slice elements are set to their zero value.

@@ -23,6 +23,7 @@ import (
 const (
 	adPath      = "github.com/gopherprop/gopherprop/ad"
 	displayPath = "github.com/gopherprop/gopherprop/display"
+	widgetPath  = "github.com/gopherprop/gopherprop/widget"
 	rtPath      = "gopherprop/rt"
 	rtName      = cell.RuntimeName
 )
@@ -32,6 +33,7 @@ var autoImports = map[string]string{
 	"ad":      adPath,
 	"mat":     "gonum.org/v1/gonum/mat",
 	"display": displayPath,
+	"widget":  widgetPath,
 	"plot":    "gonum.org/v1/plot",
 	"plotter": "gonum.org/v1/plot/plotter",
 	"fmt":     "fmt",

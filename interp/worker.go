@@ -19,6 +19,8 @@ import (
 	"github.com/gopherprop/gopherprop/ad"
 	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/kernel"
+	"github.com/gopherprop/gopherprop/widget"
+	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Worker process limits.
@@ -79,6 +81,10 @@ func WorkerMain(args []string) int {
 	}
 	w.sess = sess
 	display.SetPublisher(w)
+	widget.SetPanicFormatter(func(v any) (string, string, []string) {
+		f := w.panicError(v)
+		return f.Name, f.Value, f.Traceback
+	})
 	if err := w.out.send(&message{Type: "ready"}); err != nil {
 		return 1
 	}
@@ -116,6 +122,17 @@ func memoryWatchdog(limit uint64) {
 func (w *worker) handle(msg *message) {
 	switch msg.Type {
 	case "execute":
+		w.mu.Lock()
+		if w.busy {
+			w.mu.Unlock()
+			w.out.send(&message{Type: "result", ID: msg.ID, Err: kernel.NewExecError("Busy", "a cell is still running")})
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		w.cancel, w.ctx, w.busy = cancel, ctx, true
+		w.mu.Unlock()
+		go w.execute(ctx, cancel, msg)
+	case "comm":
 		w.mu.Lock()
 		if w.busy {
 			w.mu.Unlock()
@@ -205,6 +222,10 @@ func (w *worker) execute(ctx context.Context, cancel context.CancelFunc, msg *me
 
 // run executes a cell (or magic) and fills reply.
 func (w *worker) run(ctx context.Context, msg *message, reply *message) {
+	if msg.Type == "comm" {
+		reply.Err = w.comm(ctx, msg.Comm)
+		return
+	}
 	if handled := w.magic(ctx, msg, reply); handled {
 		return
 	}
@@ -222,6 +243,45 @@ func (w *worker) run(ctx context.Context, msg *message, reply *message) {
 			reply.UserValues[name] = w.userExpression(ctx, expr)
 		}
 	}
+}
+
+// comm hands a comm message from the front end to package widget, which
+// runs the widget's callbacks. It goes through the interpreter so that an
+// interrupt stops interpreted callbacks as it stops a cell.
+func (w *worker) comm(ctx context.Context, cm *kernel.CommMessage) *kernel.ExecError {
+	if cm == nil {
+		return nil
+	}
+	pendingComm = display.Message{Type: cm.Type, CommID: cm.CommID, Target: cm.TargetName,
+		Data: cm.Data, Metadata: cm.Metadata, Buffers: cm.Buffers}
+	w.sess.frames.reset()
+	w.sess.curLine, w.sess.curCol, w.sess.curWrapped = 0, 0, false
+	v, err := w.sess.eval(ctx, rtName+".Comm()")
+	if err != nil {
+		return w.sess.failure(ctx, err, "")
+	}
+	if !v.IsValid() || v.IsNil() {
+		return nil
+	}
+	cerr, _ := v.Interface().(error)
+	var p *widget.CallbackPanic
+	if errors.As(cerr, &p) {
+		return w.panicError(p.Value)
+	}
+	if cerr != nil {
+		return kernel.NewExecError("WidgetError", cerr.Error())
+	}
+	return nil
+}
+
+// panicError formats a panic in a widget callback as a cell's panic.
+func (w *worker) panicError(v any) *kernel.ExecError {
+	if ie, ok := v.(error); ok && errors.Is(ie, ad.ErrInterrupted) {
+		return kernel.NewExecError("Interrupted", "the widget callback was interrupted (state is kept)")
+	}
+	f := w.sess.panicFailure(yaegi.Panic{Value: v}, "")
+	f.Traceback = append(f.Traceback, "  (in a widget callback)")
+	return f
 }
 
 // userExpression evaluates one user expression into a reply dict.

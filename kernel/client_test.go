@@ -24,8 +24,10 @@ const testKey = "0f1e2d3c-test-key"
 type msg struct {
 	Header  kernel.Header
 	Parent  kernel.Header
-	Content map[string]any
-	Idents  [][]byte
+	Content  map[string]any
+	Metadata map[string]any
+	Buffers  [][]byte
+	Idents   [][]byte
 }
 
 // client is an in-process Jupyter client speaking to a kernel over zmq4.
@@ -146,6 +148,8 @@ func (c *client) recvLoop(s zmq4.Socket, ch chan msg) {
 		var out msg
 		out.Header = m.Header
 		out.Idents = m.Identities
+		out.Buffers = m.Buffers
+		_ = json.Unmarshal(m.Metadata, &out.Metadata)
 		if err := json.Unmarshal(m.Parent, &out.Parent); err != nil {
 			c.t.Errorf("bad parent header: %v", err)
 		}

@@ -424,11 +424,9 @@ func (k *Kernel) shellRequest(m *Message) {
 	case "history_request":
 		k.handleHistory(m)
 	case "comm_info_request":
-		k.reply(k.shell, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
-	case "comm_open":
-		k.handleCommOpen(m)
-	case "comm_msg", "comm_close":
-		k.logf("%s for unknown comm ignored", t)
+		k.handleCommInfo(m)
+	case "comm_open", "comm_msg", "comm_close":
+		k.handleComm(m)
 	case "connect_request":
 		k.reply(k.shell, m, "connect_reply", map[string]any{
 			"status": "ok", "shell_port": k.info.ShellPort, "iopub_port": k.info.IOPubPort,
@@ -577,16 +575,6 @@ func (k *Kernel) restartEvaluator() (err error) {
 	k.execCount = 0
 	k.history.NewSession()
 	return nil
-}
-
-func (k *Kernel) handleCommOpen(m *Message) {
-	var req struct {
-		CommID     string `json:"comm_id"`
-		TargetName string `json:"target_name"`
-	}
-	_ = json.Unmarshal(m.Content, &req)
-	k.logf("comm_open for unknown target %q: closing comm %s", req.TargetName, req.CommID)
-	k.publish(m, "comm_close", map[string]any{"comm_id": req.CommID, "data": map[string]any{}})
 }
 
 // safely runs f, turning an evaluator panic into an error.

@@ -364,6 +364,73 @@ func TestComms(t *testing.T) {
 	checkBusyIdle(t, c.iopubUntilIdle(id))
 }
 
+// TestCommForwarding checks the generic comm plumbing with the fake
+// evaluator's "echo" target: messages reach the evaluator, its comm
+// messages go out on IOPub parented to the request (with buffers), errors
+// become error messages, comm_info filters by target, a comm handler can be
+// interrupted and a restart forgets the comms.
+func TestCommForwarding(t *testing.T) {
+	c := startKernel(t, kernel.Options{InProcessRestart: true})
+	id := c.send(c.shell, "comm_open", map[string]any{"comm_id": "e1", "target_name": "echo", "data": map[string]any{}})
+	checkBusyIdle(t, c.iopubUntilIdle(id))
+	comms := func(target string) map[string]any {
+		content := map[string]any{}
+		if target != "" {
+			content["target_name"] = target
+		}
+		return c.request("comm_info_request", content).Content["comms"].(map[string]any)
+	}
+	if got := comms("echo"); fmt.Sprint(got) != "map[e1:map[target_name:echo]]" {
+		t.Errorf("comm_info(echo) = %v", got)
+	}
+	if got := comms("other"); len(got) != 0 {
+		t.Errorf("comm_info(other) = %v", got)
+	}
+	// comm_msg with a binary buffer, echoed back.
+	m := &kernel.Message{Header: kernel.NewHeader("comm_msg", c.session, "tester"),
+		Content: []byte(`{"comm_id":"e1","data":{"method":"update","state":{"x":1}}}`), Buffers: [][]byte{[]byte("bin")}}
+	frames, err := kernel.EncodeFrames(m, c.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.shell.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+		t.Fatal(err)
+	}
+	io := c.iopubUntilIdle(m.Header.MsgID)
+	checkBusyIdle(t, io)
+	if got := strings.Join(types(io[1:len(io)-1]), ","); got != "stream:stdout,comm_msg" {
+		t.Fatalf("iopub for comm_msg: %s", got)
+	}
+	echo := io[2]
+	if echo.Parent.MsgID != m.Header.MsgID || echo.Content["comm_id"] != "e1" || fmt.Sprint(echo.Content["data"]) != "map[method:update state:map[x:1]]" {
+		t.Errorf("echo %+v", echo)
+	}
+	if len(echo.Buffers) != 1 || string(echo.Buffers[0]) != "bin" {
+		t.Errorf("echo buffers %q", echo.Buffers)
+	}
+	// A failing handler: one error message, the kernel carries on.
+	id = c.send(c.shell, "comm_msg", map[string]any{"comm_id": "e1", "data": map[string]any{"fail": "bad state"}})
+	io = c.iopubUntilIdle(id)
+	if got := strings.Join(types(io[1:len(io)-1]), ","); got != "error" || io[1].Content["evalue"] != "bad state" {
+		t.Errorf("failing comm handler: %s %v", got, io)
+	}
+	// Interrupting a slow handler.
+	id = c.send(c.shell, "comm_msg", map[string]any{"comm_id": "e1", "data": map[string]any{"block": true}})
+	time.Sleep(100 * time.Millisecond)
+	ir := c.send(c.control, "interrupt_request", map[string]any{})
+	c.reply(c.ctrlMsgs, ir)
+	io = c.iopubUntilIdle(id)
+	if got := strings.Join(types(io[1:len(io)-1]), ","); got != "error" || io[1].Content["ename"] != "Interrupted" {
+		t.Errorf("interrupted comm handler: %s", got)
+	}
+	// A restart forgets the comms.
+	rid := c.send(c.control, "shutdown_request", map[string]any{"restart": true})
+	c.reply(c.ctrlMsgs, rid)
+	if got := comms(""); len(got) != 0 {
+		t.Errorf("comms after restart: %v", got)
+	}
+}
+
 func TestInterrupt(t *testing.T) {
 	c := startKernel(t, kernel.Options{})
 	id := c.send(c.shell, "execute_request", map[string]any{"code": "block"})

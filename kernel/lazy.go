@@ -141,3 +141,34 @@ func (l *lazyEvaluator) Close() error {
 	}
 	return ev.Close()
 }
+
+// Comm implements CommEvaluator when the started evaluator does; otherwise
+// a comm_open is answered with comm_close.
+func (l *lazyEvaluator) Comm(ctx context.Context, m CommMessage, out Output) *ExecError {
+	ev, err := l.get(ctx)
+	if ctx.Err() != nil {
+		return NewExecError("Interrupted", "interrupted while the evaluator was starting")
+	}
+	if err != nil {
+		return startError(err)
+	}
+	if ce, ok := ev.(CommEvaluator); ok {
+		return ce.Comm(ctx, m, out)
+	}
+	if co, ok := out.(CommOutput); ok && m.Type == "comm_open" {
+		co.Comm(CommMessage{Type: "comm_close", CommID: m.CommID})
+	}
+	return nil
+}
+
+// CommInfo implements CommEvaluator.
+func (l *lazyEvaluator) CommInfo() map[string]string {
+	ev, err := l.get(context.Background())
+	if err != nil {
+		return nil
+	}
+	if ce, ok := ev.(CommEvaluator); ok {
+		return ce.CommInfo()
+	}
+	return nil
+}

@@ -29,6 +29,7 @@ run "$PY" tests/kernel/interrupt_test.py
 # Rich output needs the real interpreter: the fake evaluator runs no Go.
 if [ "${FAKE:-0}" != 1 ]; then
 	run "$PY" tests/kernel/display_test.py -v
+	run "$PY" tests/kernel/widget_test.py -v
 fi
 
 if [ "$fail" != 0 ]; then

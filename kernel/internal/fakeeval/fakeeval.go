@@ -19,6 +19,8 @@
 //	bigwrite N                     one write of N "é" characters
 //	splitrune                      "café\n" written in two halves of "é"
 //	import ...                     ignored
+//
+// It also takes part in comms: see Comm.
 package fakeeval
 
 import (
@@ -39,6 +41,7 @@ type Eval struct {
 	Restarts int // number of Restart calls
 	Closed   bool
 	language kernel.LanguageInfo
+	comms    map[string]string
 }
 
 // New returns an empty fake evaluator. Its language has the name and file
@@ -354,6 +357,7 @@ func (e *Eval) IsComplete(code string) (status, indent string) {
 func (e *Eval) Restart() error {
 	e.mu.Lock()
 	e.vars = map[string]int{}
+	e.comms = nil
 	e.Restarts++
 	e.mu.Unlock()
 	return nil
@@ -365,4 +369,60 @@ func (e *Eval) Close() error {
 	e.Closed = true
 	e.mu.Unlock()
 	return nil
+}
+
+// Comm implements kernel.CommEvaluator with one comm target, "echo": a
+// comm_open to it is recorded; each comm_msg on it is answered with a
+// comm_msg carrying the same data and buffers, after the stdout line
+// "comm ID"; a comm_msg whose data holds "fail" fails with a CommError;
+// "block" waits until interrupted. A comm_open to any other target is
+// answered with comm_close.
+func (e *Eval) Comm(ctx context.Context, m kernel.CommMessage, out kernel.Output) *kernel.ExecError {
+	co, _ := out.(kernel.CommOutput)
+	e.mu.Lock()
+	if e.comms == nil {
+		e.comms = map[string]string{}
+	}
+	_, open := e.comms[m.CommID]
+	switch {
+	case m.Type == "comm_open" && m.TargetName == "echo":
+		e.comms[m.CommID] = m.TargetName
+		e.mu.Unlock()
+		return nil
+	case m.Type == "comm_close":
+		delete(e.comms, m.CommID)
+		e.mu.Unlock()
+		return nil
+	}
+	e.mu.Unlock()
+	switch {
+	case m.Type == "comm_open":
+		if co != nil {
+			co.Comm(kernel.CommMessage{Type: "comm_close", CommID: m.CommID})
+		}
+	case !open:
+		return kernel.NewExecError("CommError", "no comm "+m.CommID)
+	case m.Data["fail"] != nil:
+		return kernel.NewExecError("CommError", fmt.Sprint(m.Data["fail"]))
+	case m.Data["block"] != nil:
+		<-ctx.Done()
+		return kernel.NewExecError("Interrupted", "comm handler interrupted")
+	default:
+		out.Stream("stdout", "comm "+m.CommID+"\n")
+		if co != nil {
+			co.Comm(kernel.CommMessage{Type: "comm_msg", CommID: m.CommID, Data: m.Data, Buffers: m.Buffers})
+		}
+	}
+	return nil
+}
+
+// CommInfo implements kernel.CommEvaluator.
+func (e *Eval) CommInfo() map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := map[string]string{}
+	for id, t := range e.comms {
+		r[id] = t
+	}
+	return r
 }
