@@ -28,17 +28,17 @@ type message struct {
 	UserExpressions map[string]string `json:"user_expressions,omitempty"`
 
 	// results
-	Data       map[string]any     `json:"data,omitempty"`
-	Metadata   map[string]any     `json:"metadata,omitempty"`
-	Payload    []map[string]any   `json:"payload,omitempty"`
-	UserValues map[string]any     `json:"user_values,omitempty"`
-	Err        *kernel.ExecError  `json:"err,omitempty"`
-	Completion *kernel.Completion `json:"completion,omitempty"`
-	Inspection *kernel.Inspection `json:"inspection,omitempty"`
-	Display    *display.Message   `json:"display,omitempty"`
-	Markers    map[string]uint64  `json:"markers,omitempty"` // stream -> marker written before this message
-	Stats      *workerStats       `json:"stats,omitempty"`
-	Input      *inputMsg          `json:"input,omitempty"`
+	Data       map[string]any      `json:"data,omitempty"`
+	Metadata   map[string]any      `json:"metadata,omitempty"`
+	Payload    []map[string]any    `json:"payload,omitempty"`
+	UserValues map[string]any      `json:"user_values,omitempty"`
+	Err        *kernel.ExecError   `json:"err,omitempty"`
+	Completion *kernel.Completion  `json:"completion,omitempty"`
+	Inspection *kernel.Inspection  `json:"inspection,omitempty"`
+	Display    *display.Message    `json:"display,omitempty"`
+	Markers    map[string]uint64   `json:"markers,omitempty"` // stream -> marker written before this message
+	Stats      *workerStats        `json:"stats,omitempty"`
+	Input      *inputMsg           `json:"input,omitempty"`
 	Comm       *kernel.CommMessage `json:"comm,omitempty"` // comm message from the front end (parent to worker)
 }
 

@@ -22,8 +22,8 @@ const testKey = "0f1e2d3c-test-key"
 
 // msg is a decoded message as the test client sees it.
 type msg struct {
-	Header  kernel.Header
-	Parent  kernel.Header
+	Header   kernel.Header
+	Parent   kernel.Header
 	Content  map[string]any
 	Metadata map[string]any
 	Buffers  [][]byte
