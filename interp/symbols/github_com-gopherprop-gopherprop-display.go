@@ -53,6 +53,7 @@ func init() {
 		"RenderSVG":       reflect.ValueOf(display.RenderSVG),
 		"ResultBundle":    reflect.ValueOf(display.ResultBundle),
 		"SVG":             reflect.ValueOf(display.SVG),
+		"Send":            reflect.ValueOf(display.Send),
 		"SetPublisher":    reflect.ValueOf(display.SetPublisher),
 		"Show":            reflect.ValueOf(display.Show),
 		"Smooth":          reflect.ValueOf(display.Smooth),
@@ -62,6 +63,7 @@ func init() {
 		"UpdateDisplay":   reflect.ValueOf(display.UpdateDisplay),
 
 		// type definitions
+		"Bundler":     reflect.ValueOf((*display.Bundler)(nil)),
 		"Format":      reflect.ValueOf((*display.Format)(nil)),
 		"GridOptions": reflect.ValueOf((*display.GridOptions)(nil)),
 		"HTMLer":      reflect.ValueOf((*display.HTMLer)(nil)),
@@ -78,6 +80,7 @@ func init() {
 		"Valuer":      reflect.ValueOf((*display.Valuer)(nil)),
 
 		// interface wrapper definitions
+		"_Bundler":    reflect.ValueOf((*_github_com_gopherprop_gopherprop_display_Bundler)(nil)),
 		"_HTMLer":     reflect.ValueOf((*_github_com_gopherprop_gopherprop_display_HTMLer)(nil)),
 		"_Latexer":    reflect.ValueOf((*_github_com_gopherprop_gopherprop_display_Latexer)(nil)),
 		"_Markdowner": reflect.ValueOf((*_github_com_gopherprop_gopherprop_display_Markdowner)(nil)),
@@ -86,6 +89,16 @@ func init() {
 		"_SVGer":      reflect.ValueOf((*_github_com_gopherprop_gopherprop_display_SVGer)(nil)),
 		"_Valuer":     reflect.ValueOf((*_github_com_gopherprop_gopherprop_display_Valuer)(nil)),
 	}
+}
+
+// _github_com_gopherprop_gopherprop_display_Bundler is an interface wrapper for Bundler type
+type _github_com_gopherprop_gopherprop_display_Bundler struct {
+	IValue      interface{}
+	WMIMEBundle func() (data map[string]any, metadata map[string]any)
+}
+
+func (W _github_com_gopherprop_gopherprop_display_Bundler) MIMEBundle() (data map[string]any, metadata map[string]any) {
+	return W.WMIMEBundle()
 }
 
 // _github_com_gopherprop_gopherprop_display_HTMLer is an interface wrapper for HTMLer type
