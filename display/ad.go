@@ -1,6 +1,7 @@
 package display
 
 import (
+	"encoding/base64"
 	"strconv"
 
 	"github.com/gopherprop/gopherprop/ad"
@@ -14,12 +15,31 @@ import (
 // "∇ ‖g‖ = …" (the Euclidean norm of all its numbers); nodes no gradient
 // reached have a dashed border. Tapes of more than 400 nodes are not drawn;
 // TapeSVG then returns "" and Tape shows a summary of ops instead.
+// TapePNG draws the same picture as a PNG file.
 func TapeSVG(t *ad.Tape) string {
 	nodes := tapeNodes(t)
 	if len(nodes) > maxGraphNodes {
 		return ""
 	}
-	return graphSVG(nodes)
+	s, err := graphSVG(nodes)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// TapePNG draws the computation recorded on t as a PNG file at 96 dots
+// per inch: the drawing of TapeSVG, nil for tapes of more than 400 nodes.
+func TapePNG(t *ad.Tape) []byte {
+	nodes := tapeNodes(t)
+	if len(nodes) > maxGraphNodes {
+		return nil
+	}
+	b, err := graphPNG(nodes)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // Tape displays the drawing of the computation recorded on t (see
@@ -53,7 +73,8 @@ func tapeNodes(t *ad.Tape) []graphNode {
 	return nodes
 }
 
-// tapeBundle is the MIME bundle of a tape drawing.
+// tapeBundle is the MIME bundle of a tape drawing: SVG and, for
+// notebooks that do not trust SVG and for viewers without it, PNG.
 func tapeBundle(t *ad.Tape) map[string]any {
 	nodes := tapeNodes(t)
 	if len(nodes) > maxGraphNodes {
@@ -64,7 +85,15 @@ func tapeBundle(t *ad.Tape) map[string]any {
 	if len(nodes) == 0 {
 		return textBundle("<empty ad.Tape>")
 	}
-	return map[string]any{"image/svg+xml": graphSVG(nodes), "text/plain": text}
+	svg, err := graphSVG(nodes)
+	if err != nil {
+		return textBundle(text + ": " + err.Error())
+	}
+	pngData, err := graphPNG(nodes)
+	if err != nil {
+		return textBundle(text + ": " + err.Error())
+	}
+	return map[string]any{"image/svg+xml": svg, "image/png": base64.StdEncoding.EncodeToString(pngData), "text/plain": text}
 }
 
 // adBundle returns the bundle of values of package ad that Bundle treats

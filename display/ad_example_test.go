@@ -1,7 +1,9 @@
 package display_test
 
 import (
+	"bytes"
 	"fmt"
+	"image/png"
 	"strings"
 
 	"github.com/gopherprop/gopherprop/ad"
@@ -15,9 +17,12 @@ func ExampleTapeSVG() {
 		return ad.Add(ad.Mul(x, y), ad.Sin(x))
 	}, 2.0, 3.0)
 	svg := display.TapeSVG(tape)
-	fmt.Println(strings.Count(svg, `class="node"`), "boxes")
-	display.Tape(tape) // in a notebook: the drawing
+	fmt.Println(strings.Contains(svg, ">Mul #2</text>"), strings.Contains(svg, ">Sin #3</text>"))
+	img, _ := png.DecodeConfig(bytes.NewReader(display.TapePNG(tape)))
+	fmt.Println(img.Width > 100, img.Height > 100)
+	display.Tape(tape) // in a notebook: the drawing, as SVG and PNG
 	// Output:
-	// 5 boxes
+	// true true
+	// true true
 	// <ad.Tape with 5 nodes>
 }

@@ -1,6 +1,9 @@
 package display
 
 import (
+	"bytes"
+	"image/png"
+	"math"
 	"strings"
 	"testing"
 
@@ -14,26 +17,34 @@ func TestTapeSVG(t *testing.T) {
 		return ad.Add(ad.Mul(xs[0], xs[1]), xs[0])
 	}, 2.0, 3.0)
 	nodes := tp.Nodes()
-	s := TapeSVG(tp)
-	boxes := svgBoxes(t, s)
-	if len(boxes) != len(nodes) {
-		t.Fatalf("%d boxes for %d nodes", len(boxes), len(nodes))
+	lay := layoutGraph(tapeNodes(tp))
+	if len(lay.boxes) != len(nodes) {
+		t.Fatalf("%d boxes for %d nodes", len(lay.boxes), len(nodes))
 	}
 	edges := 0
 	for _, n := range nodes {
 		edges += len(n.Inputs)
 	}
-	if got := strings.Count(s, "marker-end="); got != edges {
-		t.Errorf("%d arrows for %d edges", got, edges)
+	if len(lay.edges) != edges {
+		t.Errorf("%d arrows for %d edges", len(lay.edges), edges)
 	}
-	for _, want := range []string{"input #0", "scalar = 2", "∇ g = 4", "∇ g = 1", "(output)"} {
+	s := TapeSVG(tp)
+	checkXML(t, s, "svg")
+	for _, want := range []string{"input #0", "scalar = 2", "g = 4", "g = 1", "(output)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("SVG lacks %q", want)
 		}
 	}
 	// ∂f/∂y = x = 2 is on node 1.
-	if !strings.Contains(s, "input #1</text>") || !strings.Contains(s, "∇ g = 2") {
+	if !strings.Contains(s, "input #1</text>") || !strings.Contains(s, "g = 2") {
 		t.Errorf("gradient of y missing")
+	}
+	img, err := png.Decode(bytes.NewReader(TapePNG(tp)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := img.Bounds().Dx(); math.Abs(float64(w)-lay.width) > 1 {
+		t.Errorf("PNG width %d, drawing %v", w, lay.width)
 	}
 }
 
@@ -46,7 +57,7 @@ func TestTapeMatrixNorms(t *testing.T) {
 	}, W, x)
 	s := TapeSVG(tp)
 	checkXML(t, s, "svg")
-	if !strings.Contains(s, "‖g‖ = "+formatFloat(7.211102550927978)) {
+	if !strings.Contains(s, "> = "+formatFloat(7.211102550927978)+"</text>") {
 		t.Errorf("SVG lacks the gradient norm √52 of x:\n%s", s)
 	}
 	if !strings.Contains(s, "matrix(2×2)") || !strings.Contains(s, "vector(2)") {
@@ -63,8 +74,9 @@ func TestTapeDisplayAndBundle(t *testing.T) {
 		t.Errorf("Tape display = %+v", m)
 	}
 	checkXML(t, m.Data["image/svg+xml"].(string), "svg")
-	if d, _ := Bundle(tp); d["image/svg+xml"] == nil {
-		t.Errorf("Bundle(*ad.Tape) has no SVG")
+	decodePNG(t, m.Data)
+	if d, _ := Bundle(tp); d["image/svg+xml"] == nil || d["image/png"] == nil {
+		t.Errorf("Bundle(*ad.Tape) lacks SVG or PNG: %v", d)
 	}
 	var nilTape *ad.Tape
 	if d, _ := Bundle(nilTape); d["text/plain"] != "<nil>" {
@@ -79,8 +91,8 @@ func TestTapeDisplayAndBundle(t *testing.T) {
 		}
 		return y
 	}, 0.5)
-	if TapeSVG(big) != "" {
-		t.Errorf("TapeSVG of 451 nodes drew it")
+	if TapeSVG(big) != "" || TapePNG(big) != nil {
+		t.Errorf("TapeSVG or TapePNG of 451 nodes drew it")
 	}
 	d, _ := Bundle(big)
 	if txt := d["text/plain"].(string); !strings.Contains(txt, "451 nodes") || !strings.Contains(txt, "Sin") && !strings.Contains(txt, "sin") {

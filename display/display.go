@@ -19,12 +19,16 @@
 //     Update replaces it in place; Clear clears the cell's output.
 //   - Bundle computes the MIME bundle of any value (matrices as tables,
 //     plots and images as PNG, ad values with their shape, user types with
-//     HTML/Markdown/SVG/PNG/Latex methods, errors, Go-quoted strings); the
-//     kernel uses it for a cell's final expression.
+//     the methods of the format table (see Formats), errors, Go-quoted
+//     strings); the kernel uses it for a cell's final expression.
+//   - Every picture the package emits carries a PNG, also beside an SVG
+//     (PlotSVG, Tape, NewLiveLoss): Jupyter shows no SVG in a notebook it
+//     does not trust (opened from disk and not yet run).
 //   - LinePlot, LossPlot, Heatmap, Histogram, BarChart and ConfusionMatrix
 //     return *plot.Plot values to show or to adjust; DigitGrid and
-//     ImageGrid draw images from vectors; TapeSVG and Tape draw the
-//     computation graph recorded by ad.Record.
+//     ImageGrid draw images from vectors; Tape, TapeSVG and TapePNG draw
+//     the computation graph recorded by ad.Record (one drawing through
+//     gonum/plot's vg, rendered as SVG and as PNG).
 //   - NewProgress and NewLiveLoss are live views of a training loop,
 //     updated in place at most 5 times a second.
 //   - Input and Password ask the user for a line of text.
@@ -168,7 +172,10 @@ func Latex(s string) *Handle {
 	return showBundle(map[string]any{"text/latex": s, "text/plain": s}, nil)
 }
 
-// SVG displays s, an SVG document, as image/svg+xml.
+// SVG displays s, an SVG document, as image/svg+xml. Jupyter does not show
+// SVG in a notebook it does not trust (opened from disk and not yet run);
+// pictures meant to survive that should carry a PNG too (see Raw, Plot,
+// PlotSVG and Tape, which do).
 func SVG(s string) *Handle {
 	return showBundle(map[string]any{"image/svg+xml": s, "text/plain": "<SVG image>"}, nil)
 }
@@ -223,8 +230,10 @@ func PlotSize(p *plot.Plot, widthInch, heightInch float64) *Handle {
 	return showBundle(data, md)
 }
 
-// PlotSVG displays p as an SVG image of DefaultWidth × DefaultHeight. Fonts
-// are referenced by name, not embedded.
+// PlotSVG displays p as an SVG image of DefaultWidth × DefaultHeight, with
+// a PNG of it in the same bundle for notebooks that do not trust SVG (a
+// notebook opened from disk and not yet run). Fonts are referenced by name,
+// not embedded.
 func PlotSVG(p *plot.Plot) *Handle {
 	data, md := plotBundle(p, DefaultWidth, DefaultHeight, true)
 	return showBundle(data, md)

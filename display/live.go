@@ -248,7 +248,8 @@ const maxLivePoints = 1000
 // LiveLoss is a loss curve that updates in place while a model trains:
 // call Add with each step's loss (a few tens of nanoseconds). The plot
 // (see LossPlot; runs longer than 1000 steps are drawn as 1000 bucket
-// means) is sent as SVG, which renders in a few milliseconds; updates are
+// means) is sent as SVG, with a PNG beside it for notebooks that do not
+// trust SVG (together about 20 ms to render); updates are
 // rate-limited (see DefaultInterval) and, in addition, spaced so that
 // drawing takes at most about 1% of the time. The text/plain form gives
 // the step, the last loss and the smoothed loss. A LiveLoss is safe for
@@ -439,11 +440,7 @@ func (l *LiveLoss) bundle() map[string]any {
 	if steps != nil {
 		p.Title.Text = text + "   (means of " + strconv.Itoa(n/maxLivePoints) + "+ steps)"
 	}
-	s, err := renderSVG(p, DefaultWidth, DefaultHeight)
-	if err != nil {
-		return textBundle(text + "\n" + err.Error())
-	}
-	return map[string]any{"image/svg+xml": s, "text/plain": text}
+	return svgPlotBundle(p, DefaultWidth, DefaultHeight, text)
 }
 
 // downsample averages the m values at(0…m-1) in n buckets, ignoring

@@ -2,6 +2,7 @@ package display
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
@@ -101,24 +102,36 @@ func fixSVGImages(s string) string {
 	return strings.ReplaceAll(s, "data:image/jpg;base64,iVBOR", "data:image/png;base64,iVBOR")
 }
 
-// plotBundle renders p as PNG (or SVG) with a text/plain description.
+// plotBundle renders p as PNG (and, if svg, also as SVG) with a
+// text/plain description.
 func plotBundle(p *plot.Plot, w, h vg.Length, svg bool) (map[string]any, map[string]any) {
 	title := "plot"
 	if p != nil && p.Title.Text != "" {
 		title = "plot " + strconv.Quote(p.Title.Text)
 	}
 	if svg {
-		s, err := renderSVG(p, w, h)
-		if err != nil {
-			return textBundle(err.Error()), nil
-		}
-		return map[string]any{"image/svg+xml": s, "text/plain": "<" + title + ">"}, nil
+		return svgPlotBundle(p, w, h, "<"+title+">"), nil
 	}
 	b, err := renderPNG(p, w, h)
 	if err != nil {
 		return textBundle(err.Error()), nil
 	}
 	return pngBundle(b, title)
+}
+
+// svgPlotBundle renders p as SVG and, in the same bundle, as PNG: Jupyter
+// does not show SVG in notebooks it does not trust (opened from disk and
+// not yet run), nor do some viewers; they show the PNG.
+func svgPlotBundle(p *plot.Plot, w, h vg.Length, text string) map[string]any {
+	s, err := renderSVG(p, w, h)
+	if err != nil {
+		return textBundle(text + "\n" + err.Error())
+	}
+	b, err := renderPNG(p, w, h)
+	if err != nil {
+		return textBundle(text + "\n" + err.Error())
+	}
+	return map[string]any{"image/svg+xml": s, "image/png": base64.StdEncoding.EncodeToString(b), "text/plain": text}
 }
 
 // finiteXYs returns the finite points (i, ys[i]) and the number of

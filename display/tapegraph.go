@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -28,7 +27,7 @@ type graphNode struct {
 // summarised by op counts.
 const maxGraphNodes = 400
 
-// Layout constants of the graph drawing, in SVG pixels.
+// Layout constants of the graph drawing, in pixels (at 96 dots per inch).
 const (
 	gCharW   = 7.2 // width of a character at font-size 12 monospace
 	gLineH   = 15.0
@@ -39,9 +38,6 @@ const (
 	gMargin  = 16.0
 	gMinBoxW = 60.0
 )
-
-// graphCounter numbers drawings to make their SVG IDs unique.
-var graphCounter atomic.Uint64
 
 // vnode is a box of the drawing or, for real < 0, a dummy point that
 // routes an edge spanning several layers.
@@ -61,13 +57,38 @@ type edgePath struct {
 	slot, nIns int
 }
 
-// graphSVG lays out the graph in layers (Sugiyama style: each node one
+// graphLayout is a laid-out graph drawing, in pixels with y growing
+// downwards: one box per node (index = node ID) and one path per edge.
+type graphLayout struct {
+	width, height float64
+	boxes         []graphBox
+	edges         []graphEdge
+}
+
+// graphBox is a node's box: left, top, width and height.
+type graphBox struct{ x, y, w, h float64 }
+
+// graphEdge is a data-flow edge from (x0, y0): a cubic curve with vertical
+// tangents to each point of steps (straight, when line is set, for the
+// run across a layer that a dummy point stands for), ending at the top
+// of the consumer's box.
+type graphEdge struct {
+	x0, y0 float64
+	steps  []edgeStep
+}
+
+type edgeStep struct {
+	x, y float64
+	line bool
+}
+
+// layoutGraph lays out the graph in layers (Sugiyama style: each node one
 // layer below its deepest input, inputs just above their first use, long
 // edges routed through dummy points, crossings reduced by barycentre
-// ordering, nodes pulled towards their neighbours) and draws it as SVG
-// with inputs at the top and the output at the bottom. Node IDs must be
-// 0…len-1 in topological order (as recorded on a tape).
-func graphSVG(nodes []graphNode) string {
+// ordering, nodes pulled towards their neighbours) with inputs at the top
+// and the output at the bottom. Node IDs must be 0…len-1 in topological
+// order (as recorded on a tape).
+func layoutGraph(nodes []graphNode) graphLayout {
 	n := len(nodes)
 	valid := func(in, i int) bool { return in >= 0 && in < i }
 
@@ -252,65 +273,23 @@ func graphSVG(nodes []graphNode) string {
 	}
 	height := y - gGapY + gMargin
 
-	// IDs are unique per drawing: several SVGs share one HTML page.
-	uid := "gp" + strconv.FormatUint(graphCounter.Add(1), 10)
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="monospace" font-size="12">`,
-		width, height, width, height)
-	b.WriteString(`<defs><marker id="` + uid + `-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#555"/></marker></defs>`)
-	// Edges first, so boxes cover their ends. Between layers an edge is a
-	// cubic curve with vertical tangents; through a dummy point it runs
-	// straight down across the layer.
-	for _, e := range edges {
-		from, to := &vs[e.via[0]], &vs[e.via[len(e.via)-1]]
-		x0, y0 := from.x, from.y+from.h
-		fmt.Fprintf(&b, `<path d="M%.1f,%.1f`, x0, y0)
-		curve := func(x1, y1 float64) {
-			my := (y0 + y1) / 2
-			fmt.Fprintf(&b, ` C%.1f,%.1f %.1f,%.1f %.1f,%.1f`, x0, my, x1, my, x1, y1)
-			x0, y0 = x1, y1
-		}
-		for _, d := range e.via[1 : len(e.via)-1] {
-			l := vs[d].layer
-			curve(vs[d].x, layerTop[l])
-			y0 = layerTop[l] + layerH[l]
-			fmt.Fprintf(&b, ` L%.1f,%.1f`, x0, y0)
-		}
-		// Spread the arrow heads of several inputs along the top edge.
-		curve(to.x-to.w/2+to.w*float64(e.slot+1)/float64(e.nIns+1), to.y)
-		b.WriteString(`" fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#` + uid + `-arrow)"/>`)
-	}
+	lay := graphLayout{width: width, height: height, boxes: make([]graphBox, n)}
 	for i := 0; i < n; i++ {
 		p := &vs[i]
-		nd := nodes[i]
-		fill, stroke, dash := "#e8f0fb", "#4a6fa5", ""
-		switch {
-		case nd.output:
-			fill, stroke = "#fde9d9", "#c0504d"
-		case nd.op == "input":
-			fill, stroke = "#e6f4e6", "#4f8f4f"
-		}
-		if nd.grad == "" {
-			dash = ` stroke-dasharray="4 3"`
-		}
-		left := p.x - p.w/2
-		fmt.Fprintf(&b, `<g class="node" id="%s-node-%d"><title>%s</title>`, uid, nd.id, html.EscapeString(nodeTitle(nd)))
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="%s" stroke="%s" stroke-width="1.5"%s/>`,
-			left, p.y, p.w, p.h, fill, stroke, dash)
-		for k, line := range nodeLines(nd) {
-			weight, col := "", "#222"
-			if k == 0 {
-				weight = ` font-weight="bold"`
-			} else if strings.HasPrefix(line, "∇") {
-				col = "#b03030"
-			}
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s"%s>%s</text>`,
-				p.x, p.y+gPadY+float64(k)*gLineH+11, col, weight, html.EscapeString(line))
-		}
-		b.WriteString(`</g>`)
+		lay.boxes[i] = graphBox{x: p.x - p.w/2, y: p.y, w: p.w, h: p.h}
 	}
-	b.WriteString(`</svg>`)
-	return b.String()
+	for _, e := range edges {
+		from, to := &vs[e.via[0]], &vs[e.via[len(e.via)-1]]
+		ge := graphEdge{x0: from.x, y0: from.y + from.h}
+		for _, d := range e.via[1 : len(e.via)-1] {
+			l := vs[d].layer
+			ge.steps = append(ge.steps, edgeStep{x: vs[d].x, y: layerTop[l]}, edgeStep{x: vs[d].x, y: layerTop[l] + layerH[l], line: true})
+		}
+		// Spread the arrow heads of several inputs along the top edge.
+		ge.steps = append(ge.steps, edgeStep{x: to.x - to.w/2 + to.w*float64(e.slot+1)/float64(e.nIns+1), y: to.y})
+		lay.edges = append(lay.edges, ge)
+	}
+	return lay
 }
 
 // nodeLines returns the text lines of a node's box.
@@ -328,21 +307,6 @@ func nodeLines(n graphNode) []string {
 		lines = append(lines, "∇ "+n.grad)
 	}
 	return lines
-}
-
-func nodeTitle(n graphNode) string {
-	t := "node " + strconv.Itoa(n.id) + ": " + n.op + ", " + n.shape
-	if len(n.inputs) > 0 {
-		var ins []string
-		for _, in := range n.inputs {
-			ins = append(ins, strconv.Itoa(in))
-		}
-		t += ", inputs " + strings.Join(ins, ", ")
-	}
-	if n.grad == "" {
-		t += ", no gradient"
-	}
-	return t
 }
 
 // graphSummary describes a graph too large to draw: node counts per op.

@@ -58,6 +58,7 @@ func init() {
 		"Show":            reflect.ValueOf(display.Show),
 		"Smooth":          reflect.ValueOf(display.Smooth),
 		"Tape":            reflect.ValueOf(display.Tape),
+		"TapePNG":         reflect.ValueOf(display.TapePNG),
 		"TapeSVG":         reflect.ValueOf(display.TapeSVG),
 		"Text":            reflect.ValueOf(display.Text),
 		"UpdateDisplay":   reflect.ValueOf(display.UpdateDisplay),
