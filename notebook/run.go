@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gopherprop/gopherprop/kernel"
+	"github.com/gopherprop/gopherprop/widget"
 )
 
 // Options control Run.
@@ -84,6 +85,8 @@ func Run(nb *Notebook, ev kernel.Evaluator, opts Options) error {
 	}
 	nb.ClearOutputs()
 	displays := map[string][]*Output{}
+	widgets := &widget.StateRecorder{}
+	defer saveWidgetState(nb, widgets)
 	count := 0
 	for i, c := range nb.Cells {
 		if c.Type != Code || strings.TrimSpace(c.Source) == "" {
@@ -95,7 +98,7 @@ func Run(nb *Notebook, ev kernel.Evaluator, opts Options) error {
 		count++
 		n := count
 		c.ExecutionCount = &n
-		col := &collector{cell: c, displays: displays, input: opts.Input}
+		col := &collector{cell: c, displays: displays, input: opts.Input, widgets: widgets}
 		cctx, cancel := ctx, context.CancelFunc(func() {})
 		if opts.CellTimeout > 0 {
 			cctx, cancel = context.WithTimeout(ctx, opts.CellTimeout)
@@ -132,9 +135,44 @@ type collector struct {
 	displays  map[string][]*Output // display id -> outputs showing it, notebook-wide
 	clearNext bool                 // a clear_output(wait=true) is pending
 	input     func(string, bool) (string, error)
+	widgets   *widget.StateRecorder
 }
 
-var _ kernel.Output = (*collector)(nil)
+var (
+	_ kernel.Output     = (*collector)(nil)
+	_ kernel.CommOutput = (*collector)(nil)
+)
+
+// Comm implements kernel.CommOutput: the state of the widgets the cells
+// open is recorded for the notebook's metadata.
+func (c *collector) Comm(m kernel.CommMessage) {
+	c.widgets.Record(m.Type, m.CommID, m.TargetName, m.Data, m.Buffers)
+}
+
+// saveWidgetState stores the state of the widgets still open in the
+// notebook's metadata (metadata.widgets, as Jupyter saves it), or removes
+// a stale one when none is open.
+func saveWidgetState(nb *Notebook, r *widget.StateRecorder) {
+	st := r.State()
+	if st == nil {
+		if w, ok := nb.Metadata["widgets"].(map[string]any); ok {
+			delete(w, widget.StateMIME)
+			if len(w) == 0 {
+				delete(nb.Metadata, "widgets")
+			}
+		}
+		return
+	}
+	if nb.Metadata == nil {
+		nb.Metadata = map[string]any{}
+	}
+	w, _ := nb.Metadata["widgets"].(map[string]any)
+	if w == nil {
+		w = map[string]any{}
+	}
+	w[widget.StateMIME] = st
+	nb.Metadata["widgets"] = w
+}
 
 // add appends o to the cell, first applying a pending clear_output(wait).
 func (c *collector) add(o *Output) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,9 @@ import (
 //	input PROMPT         ask for input and print the answer (or the error)
 //	count                print the execution count
 //	png                  display image/png given as []byte
+//	widget ID VALUE      open a jupyter.widget comm (a FloatSliderModel at VALUE)
+//	wupdate ID VALUE     send it an update of value
+//	wclose ID            close it
 type fakeEvaluator struct {
 	mu    sync.Mutex
 	codes []string // the code of each Execute, in order
@@ -73,6 +77,18 @@ func (f *fakeEvaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, 
 			out.Stream("stdout", fmt.Sprint(req.ExecutionCount, req.StoreHistory, req.Silent, "\n"))
 		case "png":
 			out.Display(kernel.DisplayData{Data: map[string]any{"text/plain": "img", "image/png": []byte{0x89, 'P', 'N', 'G'}}})
+		case "widget", "wupdate", "wclose":
+			id, val, _ := strings.Cut(arg, " ")
+			v, _ := strconv.ParseFloat(val, 64)
+			m := kernel.CommMessage{Type: "comm_open", CommID: id, TargetName: "jupyter.widget", Data: map[string]any{
+				"state": map[string]any{"_model_name": "FloatSliderModel", "_model_module": "@jupyter-widgets/controls",
+					"_model_module_version": "2.0.0", "value": v}, "buffer_paths": []any{}}}
+			if cmd == "wupdate" {
+				m = kernel.CommMessage{Type: "comm_msg", CommID: id, Data: map[string]any{"method": "update", "state": map[string]any{"value": v}}}
+			} else if cmd == "wclose" {
+				m = kernel.CommMessage{Type: "comm_close", CommID: id}
+			}
+			out.(kernel.CommOutput).Comm(m)
 		case "":
 		default:
 			return res, &kernel.ExecError{Name: "FakeError", Value: "unknown command " + cmd}
@@ -131,6 +147,32 @@ func summary(c *Cell) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+func TestRunSavesWidgetState(t *testing.T) {
+	nb := newNotebook("widget w1 0.5\nwidget w2 1\nwclose w2", "wupdate w1 0.25")
+	nb.Metadata["widgets"] = map[string]any{"application/vnd.jupyter.widget-state+json": "stale"}
+	if err := Run(nb, &fakeEvaluator{}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := nb.Metadata["widgets"].(map[string]any)["application/vnd.jupyter.widget-state+json"].(map[string]any)
+	models, _ := st["state"].(map[string]any)
+	if len(models) != 1 || st["version_major"] != 2 {
+		t.Fatalf("widget state %v", st)
+	}
+	w1 := models["w1"].(map[string]any)
+	if w1["model_name"] != "FloatSliderModel" || w1["state"].(map[string]any)["value"] != 0.25 {
+		t.Errorf("w1 saved as %v", w1)
+	}
+	// A run that opens no widget removes the old state.
+	nb = newNotebook("out x")
+	nb.Metadata["widgets"] = map[string]any{"application/vnd.jupyter.widget-state+json": "stale"}
+	if err := Run(nb, &fakeEvaluator{}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := nb.Metadata["widgets"]; ok {
+		t.Errorf("stale widget state kept: %v", nb.Metadata)
+	}
 }
 
 func TestRunOutputs(t *testing.T) {

@@ -387,3 +387,48 @@ func TestNoPublisher(t *testing.T) {
 		t.Errorf("Value() = %v without a front end", s.Value())
 	}
 }
+
+func TestStateRecorder(t *testing.T) {
+	r := record(t)
+	s := NewFloatSlider("lr", 0, 1, 0.5)
+	b := NewButton("gone")
+	s.SetValue(0.75)
+	b.Close()
+	x := NewText("blob", "")
+	x.m.set(map[string]any{"raw": []byte("hi")})
+	var rec StateRecorder
+	rec.Record("comm_open", "other", "some.target", map[string]any{"state": map[string]any{}}, nil)
+	for _, m := range r.take() {
+		rec.Record(m.Type, m.CommID, m.Target, m.Data, m.Buffers)
+	}
+	st := rec.State()
+	if st["version_major"] != 2 || st["version_minor"] != 0 {
+		t.Errorf("version %v.%v", st["version_major"], st["version_minor"])
+	}
+	models := st["state"].(map[string]any)
+	if _, ok := models["other"]; ok {
+		t.Error("a comm of another target was recorded")
+	}
+	if _, ok := models[b.ModelID()]; ok {
+		t.Error("a closed widget was recorded")
+	}
+	sl := models[s.ModelID()].(map[string]any)
+	if sl["model_name"] != "FloatSliderModel" || sl["model_module"] != "@jupyter-widgets/controls" || sl["model_module_version"] != "2.0.0" {
+		t.Errorf("slider entry %v", sl)
+	}
+	if v := sl["state"].(map[string]any)["value"]; v != 0.75 {
+		t.Errorf("saved value %v, want the updated 0.75", v)
+	}
+	bufs := models[x.ModelID()].(map[string]any)["buffers"].([]any)
+	if fmt.Sprint(bufs) != "[map[data:aGk= encoding:base64 path:[raw]]]" {
+		t.Errorf("buffers %v", bufs)
+	}
+	// slider, layout, style; text, layout, style (button and its models closed)
+	if len(models) != 6 {
+		t.Errorf("%d models saved, want 6", len(models))
+	}
+	var empty StateRecorder
+	if empty.State() != nil {
+		t.Error("State of nothing should be nil")
+	}
+}

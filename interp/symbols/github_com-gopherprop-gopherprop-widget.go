@@ -44,6 +44,7 @@ func init() {
 		"Interactive":   reflect.ValueOf((*widget.Interactive)(nil)),
 		"Output":        reflect.ValueOf((*widget.Output)(nil)),
 		"Play":          reflect.ValueOf((*widget.Play)(nil)),
+		"StateRecorder": reflect.ValueOf((*widget.StateRecorder)(nil)),
 		"Text":          reflect.ValueOf((*widget.Text)(nil)),
 		"Widget":        reflect.ValueOf((*widget.Widget)(nil)),
 

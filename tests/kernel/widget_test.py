@@ -260,5 +260,39 @@ class WidgetsThroughKernel(unittest.TestCase):
         self.assertEqual(content["status"], "error")
 
 
+class GopherpropRunSavesWidgetState(unittest.TestCase):
+    """`gopherprop run` stores the widgets' state in the notebook metadata."""
+
+    def test_run_writes_widget_state(self):
+        import json
+        import subprocess
+        import tempfile
+        from jupyter_client.kernelspec import KernelSpecManager
+        exe = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0]
+        cells = ['lr := widget.NewFloatSlider("lr", 0, 1, 0.5)\nlr',
+                 'lr.SetValue(0.25)\nwidget.Interact(func(x float64) string { return fmt.Sprint("x=", x) }, lr)']
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "id": "c%d" % i, "metadata": {}, "source": src, "outputs": [], "execution_count": None}
+            for i, src in enumerate(cells)]}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "w.ipynb")
+            with open(path, "w") as f:
+                json.dump(nb, f)
+            subprocess.run([exe, "run", "-q", path], check=True, timeout=120)
+            with open(path) as f:
+                out = json.load(f)
+        st = out["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
+        self.assertEqual((st["version_major"], st["version_minor"]), (2, 0))
+        names = sorted(m["model_name"] for m in st["state"].values())
+        self.assertIn("FloatSliderModel", names)
+        self.assertIn("OutputModel", names)
+        slider = [m for m in st["state"].values() if m["model_name"] == "FloatSliderModel"][0]
+        self.assertEqual(slider["state"]["value"], 0.25)
+        output = [m for m in st["state"].values() if m["model_name"] == "OutputModel"][0]
+        self.assertEqual(output["state"]["outputs"][0]["data"]["text/plain"], '"x=0.25"')
+        view = out["cells"][0]["outputs"][0]["data"][VIEW]
+        self.assertIn(view["model_id"], st["state"])
+
+
 if __name__ == "__main__":
     unittest.main()
