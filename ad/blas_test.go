@@ -17,7 +17,7 @@ func TestBLAS(t *testing.T) {
 	impl := fmt.Sprintf("%T", blas64.Implementation())
 	switch {
 	case name == "gonum (pure Go)" && impl == "gonum.Implementation":
-	case name == "OpenBLAS (netlib)" && impl == "netlib.Implementation":
+	case name == "OpenBLAS (netlib)" && (impl == "netlib.Implementation" || impl == "ad.sizedThreads"):
 	default:
 		t.Fatalf("BLAS() = %q but gonum's BLAS implementation is %s", name, impl)
 	}
@@ -62,5 +62,28 @@ func BenchmarkDGEMM(b *testing.B) {
 			}
 			b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// TestBLASThreads checks the rule by which an OpenBLAS build picks its
+// thread count: one thread for the products of a batch-1 step, all cores
+// for the first-layer product of a batch-128 step.
+func TestBLASThreads(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		work, want int
+	}{
+		{"batch-1 784×300 MatVec", 784 * 300, 1},
+		{"batch-128 100×300 MatMul", 100 * 300 * 128, 1},
+		{"batch-128 300×784 MatMul", 300 * 784 * 128, 2},
+		{"one core", 300 * 784 * 128 * 4, 1},
+	} {
+		max := 2
+		if c.name == "one core" {
+			max = 1
+		}
+		if got := blasThreads(c.work, max); got != c.want {
+			t.Errorf("%s: %d threads, want %d", c.name, got, c.want)
+		}
 	}
 }

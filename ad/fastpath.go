@@ -1,6 +1,7 @@
 package ad
 
 import (
+	"math"
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
@@ -47,6 +48,12 @@ var fastPaths = sync.OnceValue(func() map[*Op]gradFunc {
 		matMulOps[0][1]: matMulGrad(false, true),
 		matMulOps[1][0]: matMulGrad(true, false),
 		matMulOps[1][1]: matMulGrad(true, true),
+		subOp:           subGrad,
+		mulOp:           mulGrad,
+		scaleOp:         scaleGrad,
+		softmaxOp:       softmaxGrad,
+		logSoftmaxOp:    logSoftmaxGrad,
+		crossEntropyOp:  crossEntropyGrad,
 	}
 	for _, d := range unaryDefs {
 		if d.fast != nil {
@@ -361,6 +368,220 @@ func softmaxCEGrad(_ *Op, w *work, g any, in []any, _ any, need []bool, _ []*mat
 func partFast(op *Op, _ *work, g any, _ []any, _ any, need []bool, _ []*mat.Dense, gin []any) bool {
 	if need[0] {
 		gin[0] = op.part.part(g)
+	}
+	return true
+}
+
+// sameFlat returns the elements of the values xs when they are all
+// contiguous vectors, or all contiguous matrices, of one shape; else nil.
+// Scalars are handled by the callers.
+func sameFlat(xs ...any) [][]float64 {
+	k := kindOf(xs[0])
+	if k != kindVec && k != kindMat {
+		return nil
+	}
+	out := make([][]float64, len(xs))
+	for i, x := range xs {
+		if kindOf(x) != k {
+			return nil
+		}
+		if same, _ := sameDims(x, xs[0]); !same {
+			return nil
+		}
+		if out[i] = contiguous(x); out[i] == nil {
+			return nil
+		}
+	}
+	return out
+}
+
+// subGrad is the gradient of x − y for two values of one shape: (g, −g).
+func subGrad(_ *Op, w *work, g any, in []any, _ any, need []bool, _ []*mat.Dense, gin []any) bool {
+	if gs, ok := g.(float64); ok {
+		if _, ok0 := in[0].(float64); !ok0 {
+			return false
+		}
+		if _, ok1 := in[1].(float64); !ok1 {
+			return false
+		}
+		if need[0] {
+			gin[0] = gs
+		}
+		if need[1] {
+			gin[1] = -gs
+		}
+		return true
+	}
+	f := sameFlat(g, in[0], in[1])
+	if f == nil {
+		return false // a broadcast scalar or a composite value
+	}
+	if need[0] {
+		gin[0] = g
+	}
+	if need[1] {
+		d, ds := w.like(g)
+		for i, v := range f[0] {
+			ds[i] = -v
+		}
+		gin[1] = d
+	}
+	return true
+}
+
+// mulGrad is the gradient of x∘y for two values of one shape: (g∘y, g∘x).
+func mulGrad(_ *Op, w *work, g any, in []any, _ any, need []bool, _ []*mat.Dense, gin []any) bool {
+	if gs, ok := g.(float64); ok {
+		x, ok0 := in[0].(float64)
+		y, ok1 := in[1].(float64)
+		if !ok0 || !ok1 {
+			return false
+		}
+		if need[0] {
+			gin[0] = gs * y
+		}
+		if need[1] {
+			gin[1] = gs * x
+		}
+		return true
+	}
+	f := sameFlat(g, in[0], in[1])
+	if f == nil {
+		return false
+	}
+	for k, other := range [2][]float64{f[2], f[1]} {
+		if !need[k] {
+			continue
+		}
+		d, ds := w.like(g)
+		for i, v := range f[0] {
+			ds[i] = v * other[i]
+		}
+		gin[k] = d
+	}
+	return true
+}
+
+// scaleGrad is the gradient of s·x for a scalar s: (s·g, Σ g∘x).
+func scaleGrad(_ *Op, w *work, g any, in []any, _ any, need []bool, _ []*mat.Dense, gin []any) bool {
+	s, ok := in[1].(float64)
+	if !ok {
+		return false
+	}
+	if gs, ok := g.(float64); ok {
+		x, ok := in[0].(float64)
+		if !ok {
+			return false
+		}
+		if need[0] {
+			gin[0] = s * gs
+		}
+		if need[1] {
+			gin[1] = gs * x
+		}
+		return true
+	}
+	f := sameFlat(g, in[0])
+	if f == nil {
+		return false
+	}
+	if need[0] {
+		d, ds := w.like(g)
+		floats.ScaleTo(ds, s, f[0])
+		gin[0] = d
+	}
+	if need[1] {
+		gin[1] = floats.Dot(f[0], f[1])
+	}
+	return true
+}
+
+// columns returns the number of samples (columns) c of a softmax input x
+// and the stride of one sample's elements: a vector is one sample.
+func columns(x any) int {
+	if m, ok := x.(*mat.Dense); ok {
+		_, c := m.Dims()
+		return c
+	}
+	return 1
+}
+
+// softmaxGrad is the gradient of Softmax: y∘(g − Σ(y∘g)), the sum taken
+// per sample (column).
+func softmaxGrad(_ *Op, w *work, g any, in []any, out any, need []bool, _ []*mat.Dense, gin []any) bool {
+	f := sameFlat(g, out)
+	if f == nil {
+		return false
+	}
+	if !need[0] {
+		return true
+	}
+	gs, ys := f[0], f[1]
+	c := columns(out)
+	sums := w.vec(c).RawVector().Data
+	clear(sums)
+	for i, y := range ys {
+		sums[i%c] += y * gs[i]
+	}
+	d, ds := w.like(out)
+	for i, y := range ys {
+		ds[i] = y * (gs[i] - sums[i%c])
+	}
+	gin[0] = d
+	return true
+}
+
+// logSoftmaxGrad is the gradient of LogSoftmax: g − softmax(x)·Σg, the sum
+// taken per sample (column); softmax(x) is exp of the result.
+func logSoftmaxGrad(_ *Op, w *work, g any, in []any, out any, need []bool, _ []*mat.Dense, gin []any) bool {
+	f := sameFlat(g, out)
+	if f == nil {
+		return false
+	}
+	if !need[0] {
+		return true
+	}
+	gs, ys := f[0], f[1]
+	c := columns(out)
+	sums := w.vec(c).RawVector().Data
+	clear(sums)
+	for i, v := range gs {
+		sums[i%c] += v
+	}
+	d, ds := w.like(out)
+	for i, y := range ys {
+		ds[i] = gs[i] - math.Exp(y)*sums[i%c]
+	}
+	gin[0] = d
+	return true
+}
+
+// crossEntropyGrad is the gradient of CrossEntropy(p, t): (−g·t/p with 0
+// where t = 0, −g·log p).
+func crossEntropyGrad(_ *Op, w *work, g any, in []any, _ any, need []bool, _ []*mat.Dense, gin []any) bool {
+	gs, ok := g.(float64)
+	f := sameFlat(in[0], in[1])
+	if !ok || f == nil {
+		return false
+	}
+	ps, ts := f[0], f[1]
+	if need[0] {
+		d, ds := w.like(in[0])
+		for i, t := range ts {
+			if t == 0 {
+				ds[i] = 0
+			} else {
+				ds[i] = -gs * t / ps[i]
+			}
+		}
+		gin[0] = d
+	}
+	if need[1] {
+		d, ds := w.like(in[1])
+		for i, p := range ps {
+			ds[i] = -gs * math.Log(p)
+		}
+		gin[1] = d
 	}
 	return true
 }

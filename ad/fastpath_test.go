@@ -94,6 +94,29 @@ func fastSamples(r *rand.Rand, name string) []fastSample {
 			{"batch", []any{m(5, 4), onehot(5, 4)}, tf, false},
 			{"target too", []any{v(5), onehotVec(5)}, tt, true},
 		}
+	case "Sub", "Mul":
+		return []fastSample{
+			{"vectors", []any{v(5), v(5)}, tt, false},
+			{"matrices", []any{m(2, 3), m(2, 3)}, tt, false},
+			{"const y", []any{m(2, 3), m(2, 3)}, tf, false},
+			{"scalars", []any{1.5, -0.25}, tt, false},
+			{"broadcast scalar", []any{v(4), 2.0}, tt, true},
+		}
+	case "Scale":
+		return []fastSample{
+			{"vector", []any{v(5), 0.7}, tt, false},
+			{"matrix", []any{m(3, 2), -1.3}, tt, false},
+			{"scalar", []any{0.4, 2.5}, tt, false},
+		}
+	case "Softmax", "LogSoftmax":
+		return []fastSample{{"vector", []any{v(6)}, []bool{true}, false}, {"batch", []any{m(5, 3)}, []bool{true}, false}}
+	case "CrossEntropy":
+		p := func(x any) any { return softmaxValue("Softmax", x, false) }
+		return []fastSample{
+			{"vector", []any{p(v(5)), onehotVec(5)}, tf, false},
+			{"batch", []any{p(m(5, 4)), onehot(5, 4)}, tf, false},
+			{"target too", []any{p(v(5)), p(v(5))}, tt, false},
+		}
 	}
 	// The element-wise ops, on their domains, as scalar, vector and matrix.
 	lo, hi := -2.0, 2.0
