@@ -32,7 +32,7 @@ RUN /tmp/gopherprop/install/setup.sh --docker --jupyterhub --only check,system,u
 
 # The repository, owned by the notebook user, then the kernel.
 COPY --chown=${NB_UID}:${NB_UID} . ${HOME}/
-RUN ${HOME}/install/setup.sh --docker --only build,kernelspec,user,verify --clean
+RUN ${HOME}/install/setup.sh --docker --only build,kernelspec,prewarm,user,verify --clean
 
 USER ${NB_USER}
 WORKDIR ${HOME}

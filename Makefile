@@ -45,7 +45,7 @@ demo:
 	jupyter notebook --ip=127.0.0.1 --notebook-dir=notebooks $(ROOT_FLAG) $(BROWSER_FLAG)
 
 install:
-	$(SETUP) --only check,build,kernelspec,verify
+	$(SETUP) --only check,build,kernelspec,prewarm,verify
 
 lint:
 	@echo "gofmt -l ."; out="$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || echo .))"; \

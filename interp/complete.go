@@ -8,6 +8,7 @@ import (
 	"go/printer"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -574,10 +575,24 @@ func stripBody(decl ast.Decl) ast.Decl {
 	return decl
 }
 
+// goroot returns the Go root holding the standard library's source: the
+// one the binary was built with, or, in a binary built with -trimpath
+// (which does not record it), $GOROOT or the go command's.
+var goroot = sync.OnceValue(func() string {
+	//lint:ignore SA1019 the build-time root is the best guess when it is known
+	if r := runtime.GOROOT(); r != "" {
+		return r
+	}
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return ""
+})
+
 // sourceDir locates the source directory of an import path.
 func sourceDir(path string) string {
 	if !strings.Contains(strings.Split(path, "/")[0], ".") {
-		dir := filepath.Join(runtime.GOROOT(), "src", path)
+		dir := filepath.Join(goroot(), "src", path)
 		if _, err := os.Stat(dir); err == nil {
 			return dir
 		}

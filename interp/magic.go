@@ -46,6 +46,10 @@ func (w *worker) magic(ctx context.Context, msg *message, reply *message) bool {
 		case "%%time":
 			w.timed(ctx, msg, reply, rest)
 		default:
+			if strings.HasPrefix(first, "%%compile") && (len(strings.TrimSpace(first)) == len("%%compile") || first[len("%%compile")] == ' ' || first[len("%%compile")] == '\t') {
+				w.compileCell(ctx, msg, reply, first, rest)
+				return true
+			}
 			magicError(reply, fmt.Sprintf("unknown cell magic %s (try %%help)", strings.Fields(first)[0]))
 		}
 		return true

@@ -71,9 +71,12 @@ func (s *session) run(ctx context.Context, code string, count int) (cellResult, 
 	s.curLine, s.curCol, s.curWrapped = 0, 0, false
 	for _, st := range pipeline {
 		if fail := st.run(s, c); fail != nil {
-			fail.Value = cell.Unhide(fail.Value)
+			fail.Value = s.compiledHint(cell.Unhide(fail.Value))
 			for i := range fail.Traceback {
 				fail.Traceback[i] = cell.Unhide(fail.Traceback[i])
+			}
+			if len(fail.Traceback) > 0 {
+				fail.Traceback[0] = s.compiledHint(fail.Traceback[0])
 			}
 			return c.res, fail
 		}

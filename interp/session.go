@@ -112,6 +112,9 @@ type session struct {
 	globalTypes  map[string]string
 	checkImports map[string]string
 	typeGen      int
+	// compiled holds the packages built by %%compile, by name
+	// (compile.go).
+	compiled map[string]*compiledPkg
 }
 
 // newSession creates an interpreter with every preloaded package. stdout and

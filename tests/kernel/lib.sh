@@ -12,7 +12,8 @@ trap 'rm -rf "$TMP"' EXIT
 setup_kernelspec() {
 	cd "$ROOT"
 	echo "== building gopherprop into $TMP"
-	go build -o "$TMP/gopherprop" .
+	# -trimpath: %%compile builds plugins that must match the binary's packages.
+	go build -trimpath -o "$TMP/gopherprop" .
 	export JUPYTER_DATA_DIR="$TMP/data" JUPYTER_PATH="$TMP/data"
 	export JUPYTER_CONFIG_DIR="$TMP/config" JUPYTER_RUNTIME_DIR="$TMP/runtime"
 	export GOPHERPROP_KERNEL_NAME=gopherprop

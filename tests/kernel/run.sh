@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration tests of the gopherprop kernel through real Jupyter clients:
 # jupyter_kernel_test (all 12 tests, no skips allowed), jupyter console,
-# nbclient, an interrupt/restart script and the display package's rich
-# output through the protocol (display_test.py; real binary only), against
+# nbclient, an interrupt/restart script, the display package's rich
+# output through the protocol (display_test.py) and compiled cells
+# (compiled_test.py; both real binary only), against
 # a kernelspec installed into a temporary JUPYTER_PATH.
 #
 #   tests/kernel/run.sh          test the real binary (gopherprop + interp)
@@ -26,10 +27,12 @@ run "$PY" tests/kernel/test_conformance.py
 run "$PY" tests/kernel/console_test.py
 run "$PY" tests/kernel/nbclient_test.py
 run "$PY" tests/kernel/interrupt_test.py
-# Rich output needs the real interpreter: the fake evaluator runs no Go.
+# Rich output and compiled cells need the real interpreter: the fake
+# evaluator runs no Go.
 if [ "${FAKE:-0}" != 1 ]; then
 	run "$PY" tests/kernel/display_test.py -v
 	run "$PY" tests/kernel/widget_test.py -v
+	run "$PY" tests/kernel/compiled_test.py -v
 fi
 
 if [ "$fail" != 0 ]; then

@@ -81,6 +81,28 @@ func NewImporter(fset *token.FileSet, sources []string, tables ...Symbols) *Impo
 	return im
 }
 
+// Add merges more symbol tables into the importer (later symbols win), as
+// interp.Use does, and forgets what it built for their packages.
+func (im *Importer) Add(tables ...Symbols) {
+	for _, t := range tables {
+		for key, m := range t {
+			i := strings.LastIndex(key, "/")
+			if i < 0 {
+				continue
+			}
+			path, name := key[:i], key[i+1:]
+			if im.syms[path] == nil {
+				im.syms[path] = map[string]reflect.Value{}
+			}
+			for k, v := range m {
+				im.syms[path][k] = v
+			}
+			im.names[path] = name
+			delete(im.pkgs, path)
+		}
+	}
+}
+
 // Has reports whether path can be imported.
 func (im *Importer) Has(path string) bool {
 	return im.syms[path] != nil || im.sources[path] != nil

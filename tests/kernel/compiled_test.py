@@ -1,0 +1,174 @@
+"""Compiled cells (%%compile) through the real kernel and jupyter_client.
+
+    /usr/bin/python3 tests/kernel/compiled_test.py [-v]
+
+The kernel must be built with -trimpath (tests/kernel/lib.sh does), and the
+go toolchain and a C compiler must be on PATH. One kernel runs every test,
+in order: a compiled package used from later cells (gonum, ad.Grad, an
+interface implemented by a cell type), a recompile that replaces it, a
+compiler error at the cell's line and column, and the interrupt of a
+compiled loop that does not poll.
+"""
+
+import os
+import sys
+import time
+import unittest
+
+from jupyter_client.manager import start_new_kernel
+
+KERNEL = os.environ.get("GOPHERPROP_KERNEL_NAME", "gopherprop")
+
+
+class Compiled(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=True)
+
+    def run_cell(self, code, timeout=180):
+        """Runs code; returns (reply content, stdout text, result text)."""
+        out, result = [], []
+
+        def hook(msg):
+            t, c = msg["msg_type"], msg["content"]
+            if t == "stream":
+                out.append(c["text"])
+            elif t == "execute_result":
+                result.append(c["data"].get("text/plain", ""))
+
+        r = self.kc.execute_interactive(code, timeout=timeout, output_hook=hook)
+        return r["content"], "".join(out), "".join(result)
+
+    def ok(self, code, timeout=180):
+        content, out, result = self.run_cell(code, timeout)
+        self.assertEqual(content["status"], "ok", "%r failed: %s: %s" % (code, content.get("ename"), content.get("evalue")))
+        return out, result
+
+    def test_1_compile_and_use(self):
+        t0 = time.time()
+        self.ok('''%%compile geo
+import "math"
+
+// Point is a point in the plane.
+type Point struct{ X, Y float64 }
+
+func (p Point) Norm() float64 { return math.Hypot(p.X, p.Y) }
+
+type Shape interface{ Area() float64 }
+
+func Total(s []Shape) float64 {
+	t := 0.0
+	for _, x := range s {
+		t += x.Area()
+	}
+	return t
+}
+
+func Loss(x *ad.Var) *ad.Var { return ad.Mul(x, ad.Sin(x)) }
+
+func Scale(m *mat.Dense, k float64) *mat.Dense {
+	var r mat.Dense
+	r.Scale(k, m)
+	return &r
+}
+
+func Map[T any](xs []T, f func(T) T) []T {
+	for i := range xs {
+		xs[i] = f(xs[i])
+	}
+	return xs
+}
+
+var MapF = Map[float64]
+''', timeout=300)
+        print("first %%compile (gonum, ad): %.1f s" % (time.time() - t0), file=sys.stderr)
+        # Without import "geo", with a compiled interface implemented by a
+        # cell type, a compiled loss through ad.Grad, gonum both ways.
+        out, _ = self.ok('''type Sq struct{ s float64 }
+func (q Sq) Area() float64 { return q.s * q.s }
+p := geo.Point{3, 4}
+fmt.Println(p.Norm(), geo.Total([]geo.Shape{Sq{2}, Sq{3}}))
+var g float64
+v := ad.Grad(geo.Loss, 2.0, &g)
+fmt.Printf("%.6f %.6f\\n", v, g)
+m := geo.Scale(mat.NewDense(1, 2, []float64{1, 2}), 3)
+fmt.Println(m.At(0, 0), m.At(0, 1), geo.MapF([]float64{1, 2}, func(x float64) float64 { return -x }))''')
+        self.assertEqual(out.splitlines(), ["5 13", "1.818595 0.077004", "3 6 [-1 -2]"])
+        # With import "geo" too.
+        out, _ = self.ok('import "geo"\nfmt.Println(geo.Point{6, 8}.Norm())')
+        self.assertEqual(out.strip(), "10")
+        # An uninstantiated generic gets advice.
+        content, _, _ = self.run_cell("geo.Map([]int{1}, func(i int) int { return i })")
+        self.assertEqual(content["status"], "error")
+        self.assertIn("var MapF = Map[float64]", content["evalue"])
+
+    def test_2_recompile(self):
+        t0 = time.time()
+        self.ok('''%%compile geo
+type Point struct{ X, Y float64 }
+
+func (p Point) Norm() float64 { return p.X * p.Y }
+
+func Show(p Point) float64 { return p.Norm() }
+''')
+        print("warm %%compile: %.2f s" % (time.time() - t0), file=sys.stderr)
+        out, _ = self.ok("q := geo.Point{3, 4}\nfmt.Println(q.Norm(), geo.Show(q))")
+        self.assertEqual(out.strip(), "12 12")
+        # p was made by the first version.
+        content, _, _ = self.run_cell("geo.Show(p)")
+        self.assertEqual(content["status"], "error")
+        self.assertIn("a geo.Point made before geo was recompiled", content["evalue"])
+
+    def test_3_compile_error(self):
+        content, _, _ = self.run_cell('''%%compile bad
+func F() int {
+	return "x"
+}''')
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "CompileError")
+        self.assertTrue(content["evalue"].startswith("3:9: "), content["evalue"])
+        self.assertIn('cannot use "x"', content["evalue"])
+        tb = "\n".join(content["traceback"])
+        self.assertIn('3 |     return "x"', tb)
+        self.assertIn("^", tb)
+        # The session survived.
+        out, _ = self.ok("fmt.Println(q.Norm())")
+        self.assertEqual(out.strip(), "12")
+
+    def test_9_interrupt_non_polling(self):
+        self.ok('''%%compile spin
+func Spin(n int) int {
+	s := 0
+	for i := 0; ; i++ {
+		s += i % n
+	}
+	return s
+}''')
+        self.ok("kept := 1")
+        msg_id = self.kc.execute("spin.Spin(7)")
+        time.sleep(1.0)
+        t0 = time.time()
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=30)
+        dt = time.time() - t0
+        self.assertEqual(reply["parent_header"].get("msg_id"), msg_id)
+        c = reply["content"]
+        self.assertEqual(c["status"], "error")
+        self.assertIn("variables", c["evalue"])
+        self.assertIn("lost", c["evalue"])
+        self.assertLess(dt, 6.0)
+        print("non-polling compiled loop: worker restarted %.1f s after the interrupt" % dt, file=sys.stderr)
+        self.assertTrue(self.km.is_alive())
+        content, _, _ = self.run_cell("fmt.Println(kept)")
+        self.assertEqual(content["status"], "error")  # state is gone
+        out, _ = self.ok("fmt.Println(1 + 2)")
+        self.assertEqual(out.strip(), "3")
+
+
+if __name__ == "__main__":
+    unittest.main()
