@@ -11,7 +11,7 @@ import (
 // embedded at build time: %%compile builds plugins against exactly the
 // source this binary was built from, wherever the checkout is now.
 //
-//go:embed go.mod go.sum ad display mnist
+//go:embed go.mod go.sum ad display mnist widget
 var kernelSource embed.FS
 
 func init() {

@@ -1,14 +1,38 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gopherprop/gopherprop/interp/symbols"
 	"github.com/gopherprop/gopherprop/notebook"
 )
+
+// TestKernelSourceHasPreloadedPackages: every package of this module that
+// cells can import is in the embedded source that plugins are built
+// against.
+func TestKernelSourceHasPreloadedPackages(t *testing.T) {
+	const mod = "github.com/gopherprop/gopherprop/"
+	n := 0
+	for key := range symbols.Symbols {
+		path := key[:strings.LastIndex(key, "/")]
+		rel, ok := strings.CutPrefix(path, mod)
+		if !ok {
+			continue
+		}
+		n++
+		if ents, err := fs.ReadDir(kernelSource, rel); err != nil || len(ents) == 0 {
+			t.Errorf("%s is preloaded but not embedded in kernelSource (add %s to the go:embed line in cmd_compiled.go)", path, rel)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no package of this module in the symbol tables")
+	}
+}
 
 // TestCompiledCells builds the binary as install/setup.sh does (-trimpath)
 // and runs a notebook through it: a %%compile cell loaded as a plugin into
