@@ -42,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/tools/txtar"
@@ -66,12 +67,13 @@ func main() {
 	if names := flag.Args(); len(names) > 0 {
 		files = filterNames(files, names)
 	}
-	work, err := os.MkdirTemp("", "corpus-oracle")
+	// One directory per case that stays between runs: go run caches the
+	// executable of a program whose source and directory are unchanged.
+	base, err := os.UserCacheDir()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "oracle:", err)
-		os.Exit(2)
+		base = os.TempDir()
 	}
-	defer os.RemoveAll(work)
+	work := filepath.Join(base, "gopherprop-corpus-oracle")
 
 	type result struct {
 		file    string
@@ -87,7 +89,7 @@ func main() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			stale, err := processCase(f, filepath.Join(work, strconv.Itoa(i)), *check, *verbose)
+			stale, err := processCase(f, filepath.Join(work, caseName(f)), *check, *verbose)
 			results[i] = result{file: f, stale: stale}
 			if err != nil {
 				results[i].problem = err.Error()
@@ -170,15 +172,12 @@ func processCase(file, work string, check, verbose bool) (bool, error) {
 	if len(cells) == 0 {
 		return false, errors.New("no cell sections")
 	}
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return false, err
-	}
-	out, err := runCells(cells, work, verbose, name)
+	out, err := runCells(cells, filepath.Join(work, "all"), verbose, name)
 	if err != nil {
 		return false, err
 	}
 	if out.errMsg != "" && out.compileError && len(cells) > 1 {
-		prefix, err := runCells(cells[:len(cells)-1], work, verbose, name+" (cells before the last)")
+		prefix, err := runCells(cells[:len(cells)-1], filepath.Join(work, "prefix"), verbose, name+" (cells before the last)")
 		if err != nil {
 			return false, err
 		}
@@ -291,50 +290,59 @@ func runCells(cells []string, work string, verbose bool, label string) (outcome,
 	if err != nil {
 		return outcome{}, err
 	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return outcome{}, err
+	}
 	src := filepath.Join(work, "main.go")
-	bin := filepath.Join(work, "main")
 	for attempt := 0; ; attempt++ {
 		if err := os.WriteFile(src, []byte(prog.source()), 0o644); err != nil {
 			return outcome{}, err
 		}
-		cmd := exec.Command("go", "build", "-o", bin, "main.go")
+		// go run caches the executable of an unchanged program (in the Go
+		// build cache, keyed by its source and directory), so a -check of
+		// unchanged cases links nothing.
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd := exec.CommandContext(ctx, "go", "run", "main.go")
 		cmd.Dir = work
 		cmd.Env = append(os.Environ(), "GO111MODULE=off", "GOFLAGS=")
-		msg, err := cmd.CombinedOutput()
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		timedOut := ctx.Err() != nil
+		cancel()
+		if timedOut {
+			return outcome{}, errors.New("the program did not finish in 60 s (corpus programs must end)")
+		}
 		if err == nil {
-			break
-		}
-		if m := unusedImport.FindAllStringSubmatch(string(msg), -1); len(m) > 0 && attempt < 10 {
-			for _, sub := range m {
-				prog.dropImport(sub[1])
+			if verbose {
+				fmt.Printf("== %s\n%s", label, prog.source())
 			}
-			continue
+			return outcome{stdout: stdout.String()}, nil
 		}
-		first := gcError.FindStringSubmatch(string(msg))
-		if first == nil {
-			return outcome{}, fmt.Errorf("go build failed without a compiler message:\n%s", msg)
+		msg := stderr.String()
+		if strings.HasPrefix(msg, "# command-line-arguments\n") {
+			if m := unusedImport.FindAllStringSubmatch(msg, -1); len(m) > 0 && attempt < 10 {
+				for _, sub := range m {
+					prog.dropImport(sub[1])
+				}
+				continue
+			}
+			first := gcError.FindStringSubmatch(msg)
+			if first == nil {
+				return outcome{}, fmt.Errorf("go run failed without a compiler message:\n%s", msg)
+			}
+			if verbose {
+				fmt.Printf("== %s\n%s\n== go run\n%s", label, prog.source(), msg)
+			}
+			return outcome{errMsg: first[1], compileError: true}, nil
 		}
 		if verbose {
-			fmt.Printf("== %s\n%s\n== go build\n%s", label, prog.source(), msg)
+			fmt.Printf("== %s\n%s", label, prog.source())
 		}
-		return outcome{errMsg: first[1], compileError: true}, nil
-	}
-	if verbose {
-		fmt.Printf("== %s\n%s", label, prog.source())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Dir = work
-	err = cmd.Run()
-	if ctx.Err() != nil {
-		return outcome{}, errors.New("the program did not finish in 20 s (corpus programs must end)")
-	}
-	out := outcome{stdout: stdout.String()}
-	if err != nil {
-		first, _, _ := strings.Cut(stderr.String(), "\n")
+		out := outcome{stdout: stdout.String()}
+		first, _, _ := strings.Cut(msg, "\n")
 		switch {
 		case strings.HasPrefix(first, "panic: "):
 			out.errMsg = strings.TrimSuffix(strings.TrimPrefix(first, "panic: "), " [recovered]")
@@ -343,8 +351,8 @@ func runCells(cells []string, work string, verbose bool, label string) (outcome,
 		default:
 			return outcome{}, fmt.Errorf("the program failed (%v) without a panic: %q", err, first)
 		}
+		return out, nil
 	}
-	return out, nil
 }
 
 // program is a case's cells laid out as one file.
