@@ -214,10 +214,27 @@ def errors(nb):
     return out
 
 
+def svg_without_png(nb):
+    """Descriptions of the outputs of nb's code cells that hold an SVG
+    picture without a PNG beside it: Jupyter shows no SVG in a notebook it
+    does not trust (opened from disk and not yet run), so such pictures
+    read as their text/plain fallback there."""
+    out = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        for o in c.get("outputs", []):
+            data = o.get("data", {})
+            if "image/svg+xml" in data and "image/png" not in data:
+                first = c.source.splitlines()[0] if c.source else ""
+                out.append(f"cell {i} ({first}): {o.get('output_type')} has image/svg+xml but no image/png")
+    return out
+
+
 def problems(name):
     """Everything wrong with the committed NAME.ipynb: invalid nbformat,
     out of date with src/NAME.md, unexecuted or stale code cells, error
-    outputs. An empty list means it is fine."""
+    outputs, SVG pictures without a PNG. An empty list means it is fine."""
     p = ipynb_path(name)
     if not os.path.exists(p):
         return [f"{p} is missing: run notebooks/build.py --execute {name}"]
@@ -252,6 +269,8 @@ def problems(name):
         out.append(f"{p}: the code changed since the notebook was run (stale outputs): run notebooks/build.py --execute {name}")
     for e in errors(nb):
         out.append(f"{p}: error output in {e}")
+    for e in svg_without_png(nb):
+        out.append(f"{p}: picture unseen in an untrusted notebook, {e}: run notebooks/build.py --execute {name}")
     return out
 
 

@@ -6,7 +6,11 @@
 # then drives Debian's Chromium headless with playwright-core (test.mjs):
 # open tests/browser/browser-test.ipynb, run all cells, check the outputs
 # (text, an HTML table, a loaded plot image), interrupt a running loop, and
-# save a screenshot to tests/browser/artifacts/notebook.png. When the MNIST
+# save a screenshot to tests/browser/artifacts/notebook.png. The committed
+# notebooks 01 (tape drawing) and 03 (tape, loss curve) are then opened
+# without being run, so Jupyter does not trust them, and every picture they
+# hold must show as a loaded <img> (PNG), not as its text/plain fallback
+# (screenshots in tests/browser/artifacts/unrun-*.png). When the MNIST
 # notebook exists it is opened and run as well (with the CI sample switch),
 # with its screenshot in tests/browser/artifacts/mnist.png.
 #
@@ -17,7 +21,8 @@
 # Environment: BROWSER_TEST_KERNEL=python3 and BROWSER_TEST_NOTEBOOK=FILE
 # run it against another kernel (for developing the test itself);
 # BROWSER_TEST_MNIST=0 skips the MNIST notebook, BROWSER_TEST_MNIST_NOTEBOOK=FILE
-# runs FILE in its place.
+# runs FILE in its place; BROWSER_TEST_UNRUN="FILE ..." names the notebooks
+# opened unrun.
 set -euo pipefail
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # quiets a warning from Debian's Python
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -62,6 +67,18 @@ if [ "${BROWSER_TEST_MNIST:-1}" != 0 ] && [ "$KERNEL" = gopherprop ]; then
 	fi
 fi
 
+# Committed notebooks opened WITHOUT running them: untrusted, as on Binder
+# or after `make demo`, their pictures must still show (as PNG).
+unrun=""
+if [ "$KERNEL" = gopherprop ]; then
+	mkdir -p "$tmp/nb/unrun"
+	for f in ${BROWSER_TEST_UNRUN:-$ROOT/notebooks/01-getting-started.ipynb $ROOT/notebooks/03-mnist.ipynb}; do
+		[ -f "$f" ] || die "no committed notebook $f"
+		cp "$f" "$tmp/nb/unrun/"
+		unrun="$unrun unrun/$(basename "$f")"
+	done
+fi
+
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 token="$(/usr/bin/python3 -c 'import secrets; print(secrets.token_hex(16))')"
 root_flag=()
@@ -82,6 +99,7 @@ done
 mkdir -p "$HERE/artifacts"
 rc=0
 NB_URL="http://127.0.0.1:$port" NB_TOKEN="$token" NB_KERNEL="$KERNEL" NB_MNIST="$mnist" \
+	NB_UNRUN="$unrun" NB_DIR="$tmp/nb" \
 	PROFILE_DIR="$tmp/chromium-profile" ARTIFACTS="$HERE/artifacts" \
 	node "$HERE/test.mjs" || rc=$?
 if [ "$rc" != 0 ]; then

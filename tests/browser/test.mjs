@@ -1,13 +1,15 @@
 // Browser test: drives Debian's Chromium (headless, through playwright-core)
 // against the Jupyter Notebook server that run.sh started. See run.sh.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const base = process.env.NB_URL;
 const token = process.env.NB_TOKEN;
 const kernel = process.env.NB_KERNEL || 'gopherprop';
 const mnist = process.env.NB_MNIST || '';
+const unrun = (process.env.NB_UNRUN || '').split(/\s+/).filter(Boolean);
+const nbDir = process.env.NB_DIR || '';
 const artifacts = process.env.ARTIFACTS;
 const profile = process.env.PROFILE_DIR;
 if (!base || !token || !artifacts || !profile) {
@@ -116,6 +118,68 @@ async function screenshot(page, path) {
   await page.setViewportSize({ width: 1100, height: 900 });
 }
 
+// Opens the committed notebook name (a path under NB_DIR) without running
+// it. Jupyter does not trust it (its signature is not in this server's
+// fresh database), so it refuses SVG; every output of the file that holds
+// a picture (image/png or image/svg+xml) must show as a loaded <img>, not
+// as its text/plain fallback.
+async function checkUnrun(page, name) {
+  const nb = JSON.parse(readFileSync(join(nbDir, name), 'utf8'));
+  // Per code cell: the number of picture outputs and their text/plain forms.
+  const want = nb.cells
+    .filter((c) => c.cell_type === 'code')
+    .map((c) => {
+      const pics = (c.outputs || []).filter((o) => o.data && (o.data['image/png'] || o.data['image/svg+xml']));
+      const text = (d) => (Array.isArray(d) ? d.join('') : d || '');
+      return { n: pics.length, texts: pics.map((o) => text(o.data['text/plain'])).filter(Boolean) };
+    });
+  const total = want.reduce((a, w) => a + w.n, 0);
+  if (!check(await openNotebook(page, name), `${name} (committed, not run) opens`)) return;
+  const trusted = await page.evaluate(() => Jupyter.notebook.trusted);
+  check(trusted === false, `${name} is untrusted when opened unrun`, `trusted: ${trusted}`);
+  check(total > 0, `${name} holds pictures (${total})`);
+  // Images load asynchronously: wait until every expected one has.
+  const got = await waitFor(
+    page,
+    (want) => {
+      const cells = [...document.querySelectorAll('#notebook-container .code_cell')];
+      const res = want.map((w, i) => {
+        const c = cells[i];
+        if (!c) return { imgs: -1, fallback: [] };
+        const imgs = [...c.querySelectorAll('.output_area img')].filter((im) => im.complete && im.naturalWidth > 0).length;
+        const shown = [...c.querySelectorAll('.output_area .output_text:not(.output_stream)')].map((e) => e.innerText.trim());
+        return { imgs, fallback: w.texts.filter((t) => shown.includes(t.trim())) };
+      });
+      return res.every((r, i) => r.imgs >= want[i].n) ? res : null;
+    },
+    want,
+    30000,
+  );
+  const res =
+    got ||
+    (await page.evaluate((want) => {
+      const cells = [...document.querySelectorAll('#notebook-container .code_cell')];
+      return want.map((w, i) => {
+        const c = cells[i];
+        const imgs = c ? [...c.querySelectorAll('.output_area img')].filter((im) => im.complete && im.naturalWidth > 0).length : -1;
+        const shown = c ? [...c.querySelectorAll('.output_area .output_text:not(.output_stream)')].map((e) => e.innerText.trim()) : [];
+        return { imgs, fallback: w.texts.filter((t) => shown.includes(t.trim())) };
+      });
+    }, want));
+  want.forEach((w, i) => {
+    if (w.n === 0) return;
+    check(
+      res[i].imgs >= w.n && res[i].fallback.length === 0,
+      `${name}: code cell ${i + 1} shows its ${w.n} picture(s) as loaded <img>`,
+      `${res[i].imgs} loaded <img>; text fallback shown: ${JSON.stringify(res[i].fallback)}`,
+    );
+  });
+  mkdirSync(artifacts, { recursive: true });
+  const shot = join(artifacts, 'unrun-' + name.split('/').pop().replace(/\.ipynb$/, '') + '.png');
+  await screenshot(page, shot);
+  console.log(`     screenshot: ${shot}`);
+}
+
 const kernelIdle = () => document.querySelector('#kernel_indicator_icon').classList.contains('kernel_idle_icon');
 
 const ctx = await chromium.launchPersistentContext(profile, {
@@ -216,6 +280,11 @@ try {
   mkdirSync(artifacts, { recursive: true });
   await screenshot(page, join(artifacts, 'notebook.png'));
   console.log(`     screenshot: ${join(artifacts, 'notebook.png')}`);
+
+  // ---- committed notebooks opened without running them (untrusted)
+  for (const name of unrun) {
+    await checkUnrun(page, name);
+  }
 
   // ---- the MNIST notebook, when it exists
   if (mnist) {

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Fail when a committed notebook is not valid nbformat 4, is out of date
 with its source notebooks/src/NAME.md, has code cells that were not run or
-whose code changed since they were run (stale outputs), or holds an error
-output. Usage: /usr/bin/python3 tests/notebooks/check.py [NAME ...]"""
+whose code changed since they were run (stale outputs), holds an error
+output, or holds an SVG picture without a PNG beside it (untrusted
+notebooks show no SVG). Usage: /usr/bin/python3 tests/notebooks/check.py [NAME ...]"""
 
 import os
 import sys

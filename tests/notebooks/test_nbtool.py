@@ -110,6 +110,31 @@ class ToolTest(unittest.TestCase):
             f.write('{"cells": [], "nbformat": 4}')
         self.assertTrue(any("not valid nbformat 4" in p for p in nbtool.problems("01-t")))
 
+    def test_svg_without_png(self):
+        nb = nbtool.build("01-t")
+        self.fake_run(nb)
+        svg = "<svg xmlns='http://www.w3.org/2000/svg'/>"
+        nb.cells[1].outputs.append(nbformat.v4.new_output(
+            "display_data", data={"image/svg+xml": svg, "text/plain": "<ad.Tape with 5 nodes>"}))
+        nbtool.write(nb, nbtool.ipynb_path("01-t"))
+        probs = nbtool.problems("01-t")
+        self.assertTrue(any("cell 1" in p and "image/svg+xml but no image/png" in p for p in probs), probs)
+
+        # The same picture with a PNG beside it passes, also as a result.
+        png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+        nb.cells[1].outputs[-1] = nbformat.v4.new_output(
+            "display_data", data={"image/svg+xml": svg, "image/png": png, "text/plain": "<ad.Tape>"})
+        nb.cells[4].outputs.append(nbformat.v4.new_output(
+            "execute_result", execution_count=2, data={"image/svg+xml": svg, "image/png": png, "text/plain": "<plot>"}))
+        nbtool.write(nb, nbtool.ipynb_path("01-t"))
+        self.assertEqual(nbtool.problems("01-t"), [])
+
+        # An execute_result with SVG alone fails too.
+        del nb.cells[4].outputs[-1]["data"]["image/png"]
+        nbtool.write(nb, nbtool.ipynb_path("01-t"))
+        probs = nbtool.problems("01-t")
+        self.assertTrue(any("cell 4" in p and "execute_result" in p for p in probs), probs)
+
 
 if __name__ == "__main__":
     unittest.main()
