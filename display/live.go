@@ -1,6 +1,7 @@
 package display
 
 import (
+	"encoding/base64"
 	"fmt"
 	"html"
 	"math"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"gonum.org/v1/plot"
 )
 
 // DefaultInterval is the shortest time between two updates of a live view
@@ -248,8 +251,9 @@ const maxLivePoints = 1000
 // LiveLoss is a loss curve that updates in place while a model trains:
 // call Add with each step's loss (a few tens of nanoseconds). The plot
 // (see LossPlot; runs longer than 1000 steps are drawn as 1000 bucket
-// means) is sent as SVG, with a PNG beside it for notebooks that do not
-// trust SVG (together about 20 ms to render); updates are
+// means) is sent as SVG, which renders in a few milliseconds, with a PNG
+// beside it for notebooks that do not trust SVG (renewed less often when
+// it is slow, always in the final curve); updates are
 // rate-limited (see DefaultInterval) and, in addition, spaced so that
 // drawing takes at most about 1% of the time. The text/plain form gives
 // the step, the last loss and the smoothed loss. A LiveLoss is safe for
@@ -261,6 +265,12 @@ type LiveLoss struct {
 	h      *Handle
 	done   bool          // guarded by lim.mu
 	cost   time.Duration // time of the last render, by the limiter's clock
+
+	// The last PNG (base64), when and in how long it was rendered;
+	// guarded by lim.mu.
+	png     string
+	pngAt   time.Time
+	pngCost time.Duration
 }
 
 // lossChunk is the number of losses per chunk of a lossStore.
@@ -346,8 +356,8 @@ func NewLiveLoss() *LiveLoss {
 func newLiveLoss(now func() time.Time) *LiveLoss {
 	l := &LiveLoss{}
 	l.lim.init(now)
+	l.h = showBundle(l.render(l.lim.now(), false), nil)
 	l.lim.lastSent, l.lim.sentOnce = l.lim.now(), true
-	l.h = showBundle(l.bundle(), nil)
 	return l
 }
 
@@ -389,16 +399,40 @@ func (l *LiveLoss) Add(loss float64) {
 	if !lim.due(now, n) || (lim.sentOnce && now.Sub(lim.lastSent) < 100*l.cost) {
 		return
 	}
-	l.publish(now)
+	l.publish(now, false)
 }
 
 // publish renders and sends an update (lim.mu held).
-func (l *LiveLoss) publish(now time.Time) {
-	b := l.bundle()
+func (l *LiveLoss) publish(now time.Time, final bool) {
+	b := l.render(now, final)
+	l.lim.lastSent, l.lim.sentOnce = l.lim.now(), true
+	l.h.Update(Rich{Data: b})
+}
+
+// render renders the curve (lim.mu held, or before l is shared), started
+// at now. The SVG is new in every update; the PNG beside it, which takes
+// several times longer to render, is renewed when final is set or when
+// at most 1% of the time since the last one went into PNGs, and otherwise
+// repeated, so that updates stay frequent and every one carries a
+// picture that untrusted notebooks show.
+func (l *LiveLoss) render(now time.Time, final bool) map[string]any {
+	p, text := l.plot()
+	svg, err := renderSVG(p, DefaultWidth, DefaultHeight)
 	after := l.lim.now()
 	l.cost = after.Sub(now)
-	l.lim.lastSent, l.lim.sentOnce = after, true
-	l.h.Update(Rich{Data: b})
+	if err != nil {
+		return textBundle(text + "\n" + err.Error())
+	}
+	if final || l.png == "" || after.Sub(l.pngAt) >= 100*l.pngCost {
+		png, err := renderPNG(p, DefaultWidth, DefaultHeight)
+		if err != nil {
+			return textBundle(text + "\n" + err.Error())
+		}
+		l.png = base64.StdEncoding.EncodeToString(png)
+		l.pngAt = l.lim.now()
+		l.pngCost = l.pngAt.Sub(after)
+	}
+	return map[string]any{"image/svg+xml": svg, "image/png": l.png, "text/plain": text}
 }
 
 // Done sends the final curve and stops further updates.
@@ -411,11 +445,11 @@ func (l *LiveLoss) Done() {
 	}
 	l.done = true
 	lim.nextCheck.Store(math.MaxInt64)
-	l.publish(lim.now())
+	l.publish(lim.now(), true)
 }
 
-// bundle renders the current curve.
-func (l *LiveLoss) bundle() map[string]any {
+// plot returns the plot of the current curve and its text form.
+func (l *LiveLoss) plot() (*plot.Plot, string) {
 	// Take at most maxLivePoints values (bucket means of long runs),
 	// without copying the whole history.
 	var steps, series []float64
@@ -440,7 +474,7 @@ func (l *LiveLoss) bundle() map[string]any {
 	if steps != nil {
 		p.Title.Text = text + "   (means of " + strconv.Itoa(n/maxLivePoints) + "+ steps)"
 	}
-	return svgPlotBundle(p, DefaultWidth, DefaultHeight, text)
+	return p, text
 }
 
 // downsample averages the m values at(0…m-1) in n buckets, ignoring

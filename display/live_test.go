@@ -211,7 +211,7 @@ func TestLiveLossDownsamples(t *testing.T) {
 		l.Add(float64(i))
 	}
 	l.SetLogScale(true)
-	b := l.bundle()
+	b := l.render(time.Now(), true)
 	if !strings.HasPrefix(b["text/plain"].(string), "step 4999  loss 4999") {
 		t.Errorf("text/plain = %q", b["text/plain"])
 	}
@@ -408,4 +408,42 @@ func TestLossStore(t *testing.T) {
 			t.Fatalf("slot %d = %v", i, x)
 		}
 	}
+}
+
+// TestLiveLossPNGWhenSlow checks that every update carries a PNG beside its
+// SVG, that a slow PNG is repeated rather than rendered for every update
+// (so updates stay frequent), and that the final curve's PNG is new.
+func TestLiveLossPNGWhenSlow(t *testing.T) {
+	f := withFake(t)
+	clk := newClock()
+	l := newLiveLoss(clk.now)
+	l.lim.mu.Lock()
+	l.pngCost = time.Second // as if a PNG took 1 s: renew at most every 100 s
+	l.lim.mu.Unlock()
+	for i := 0; i < 100; i++ {
+		clk.advance(20 * time.Millisecond)
+		l.Add(1 / float64(i+1))
+	}
+	us := updates(f.messages(), l.Handle().ID())
+	if len(us) < 5 {
+		t.Fatalf("%d updates in 2 s, want ≥ 5", len(us))
+	}
+	first := f.messages()[0].Data["image/png"] // the first display
+	svgs := map[any]bool{}
+	for _, u := range us {
+		if u.Data["image/png"] != first || first == nil {
+			t.Fatalf("an update renewed the slow PNG or lacks one")
+		}
+		svgs[u.Data["image/svg+xml"]] = true
+	}
+	if len(svgs) != len(us) {
+		t.Errorf("%d distinct SVGs in %d updates, want each new", len(svgs), len(us))
+	}
+	l.Done()
+	us = updates(f.messages(), l.Handle().ID())
+	final := us[len(us)-1].Data
+	if final["image/png"] == first {
+		t.Errorf("the final curve repeats an old PNG")
+	}
+	decodePNG(t, final)
 }
