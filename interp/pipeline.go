@@ -3,6 +3,7 @@ package interp
 import (
 	"context"
 	"go/ast"
+	"go/types"
 	"reflect"
 	"strconv"
 
@@ -42,6 +43,10 @@ type cellRun struct {
 	done bool   // no later stage has anything to do
 
 	items []cell.Item // split
+	// check: the checker's information on the cell and its package (nil
+	// when the checker stepped aside)
+	info *types.Info
+	tpkg *types.Package
 	// rewrite: fresh hidden names of redefined types (user name -> hidden),
 	// the types and methods the cell declares, the rewriter used, and the
 	// final expression statement taken out of the last item.

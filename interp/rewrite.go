@@ -9,6 +9,7 @@ import (
 )
 
 // rewrite turns the checked cell into code yaegi runs as Go would:
+// func main is an ordinary function under a hidden name (cell.RenameMain);
 // redefined types (and types with a redefined method) get a fresh hidden
 // name that every later cell sees through s.typeNames (redefine.go); Go
 // features the interpreter lacks are rewritten (cell.Rewriter); and the
@@ -35,6 +36,9 @@ func (s *session) rewrite(c *cellRun) *kernel.ExecError {
 			if cell.RenameTypes(d, ren) {
 				changed = true
 			}
+			if cell.RenameMain(d) {
+				changed = true
+			}
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
 				c.cellMethods[cell.FuncKey(fd)] = true
 			}
@@ -44,6 +48,9 @@ func (s *session) rewrite(c *cellRun) *kernel.ExecError {
 		}
 		for _, st := range it.Stmts {
 			if cell.RenameTypes(st, ren) {
+				changed = true
+			}
+			if cell.RenameMain(st) {
 				changed = true
 			}
 		}
@@ -60,6 +67,8 @@ func (s *session) rewrite(c *cellRun) *kernel.ExecError {
 			}
 		}
 	}
+
+	s.wrapPrints(c, ren)
 
 	c.rw = &cell.Rewriter{GlobalKind: s.globalKind, Shadowed: s.shadowedBuiltins(items), N: &s.tmpN}
 	c.rw.Prepare(items)

@@ -15,6 +15,21 @@ var rtSymbols = map[string]map[string]reflect.Value{
 		"Clear":  reflect.ValueOf(rtClear),
 		"Bundle": reflect.ValueOf(display.ResultBundle),
 		"Comm":   reflect.ValueOf(rtComm),
+		// Printing values of cell types (rtfmt.go, fmtwrap.go).
+		"FV":        reflect.ValueOf((*fmtValue)(nil)),
+		"FBasic":    reflect.ValueOf(fvBasic),
+		"FGo":       reflect.ValueOf(fvGo),
+		"FNil":      reflect.ValueOf(fvNil),
+		"FStruct":   reflect.ValueOf(fvStruct),
+		"FList":     reflect.ValueOf(fvList),
+		"FMap":      reflect.ValueOf(fvMap),
+		"FPtr":      reflect.ValueOf(fvPtr),
+		"FMethods":  reflect.ValueOf(fvMethods),
+		"FArg":      reflect.ValueOf(fvArg),
+		"FType":     reflect.ValueOf(fvType),
+		"IValue":    reflect.ValueOf(rtIValue),
+		"Unwrap":    reflect.ValueOf(rtUnwrap),
+		"UnwrapAll": reflect.ValueOf(rtUnwrapAll),
 	},
 }
 
@@ -43,4 +58,33 @@ func rtClear(x any) {
 	default:
 		panic(fmt.Sprintf("invalid argument: clear of %s (need a map or a slice)", v.Type()))
 	}
+}
+
+// rtIValue returns the interpreted value inside one of yaegi's interface
+// wrappers (a struct whose first field is IValue), which values of cell
+// types become when they pass through compiled code (an error wrapped by
+// fmt.Errorf, say); other values are returned as they are. yaegi asserts
+// the result to the cell's type.
+func rtIValue(x any) any {
+	v := reflect.ValueOf(x)
+	if v.Kind() == reflect.Struct && v.NumField() > 0 && v.Type().Field(0).Name == "IValue" {
+		return v.Field(0).Interface()
+	}
+	return x
+}
+
+// rtUnwrap calls the Unwrap() error method of a compiled error.
+func rtUnwrap(err error) (error, bool) {
+	if u, ok := err.(interface{ Unwrap() error }); ok {
+		return u.Unwrap(), true
+	}
+	return nil, false
+}
+
+// rtUnwrapAll calls the Unwrap() []error method of a compiled error.
+func rtUnwrapAll(err error) ([]error, bool) {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		return u.Unwrap(), true
+	}
+	return nil, false
 }

@@ -72,7 +72,7 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 		if err != nil {
 			return nil, nil, nil, nil, final, false
 		}
-		info = &types.Info{Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}}
+		info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}}
 		conf := types.Config{Importer: s.importer, Error: func(err error) {
 			if te, ok := err.(types.Error); ok {
 				errs = append(errs, te)
@@ -128,6 +128,7 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 		s.globalTypes[n] = t
 	}
 	s.explicitInstances(c, info, pkg)
+	c.info, c.tpkg = info, pkg
 	return pos, "", false
 }
 
@@ -179,7 +180,7 @@ func (s *session) checkSources(c *cellRun, declared map[string]bool, extra map[s
 	for _, rec := range recs {
 		skip := rec.chunk == "" // a failed or whole-file cell
 		for _, n := range rec.names {
-			if declared[n] {
+			if declared[cell.UserName(n)] {
 				skip = true
 			}
 		}

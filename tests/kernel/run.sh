@@ -33,6 +33,7 @@ if [ "${FAKE:-0}" != 1 ]; then
 	run "$PY" tests/kernel/display_test.py -v
 	run "$PY" tests/kernel/widget_test.py -v
 	run "$PY" tests/kernel/compiled_test.py -v
+	run "$PY" tests/kernel/test_gobehave.py -v
 fi
 
 if [ "$fail" != 0 ]; then

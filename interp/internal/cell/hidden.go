@@ -93,3 +93,46 @@ func ParseDecls(text string, line, col int) ([]ast.Decl, *token.FileSet, error) 
 	}
 	return f.Decls, fset, nil
 }
+
+// MainName is the hidden name a cell's func main is declared under: yaegi
+// runs a function called main after every evaluation, where Go's main is an
+// ordinary function once declared in a notebook.
+const MainName = "main__gp0"
+
+// RenameMain renames every identifier main in node (the function, calls of
+// it, and consistently any local of that name) to MainName; selectors,
+// field and method names, composite-literal keys and labels are left
+// alone. It reports whether anything changed.
+func RenameMain(node ast.Node) bool {
+	changed := false
+	astutil.Apply(node, func(c *astutil.Cursor) bool {
+		id, ok := c.Node().(*ast.Ident)
+		if !ok || id.Name != "main" {
+			return true
+		}
+		switch p := c.Parent().(type) {
+		case *ast.SelectorExpr:
+			if c.Name() == "Sel" {
+				return true
+			}
+		case *ast.Field:
+			if c.Name() == "Names" {
+				return true
+			}
+		case *ast.KeyValueExpr:
+			if c.Name() == "Key" {
+				return true
+			}
+		case *ast.FuncDecl:
+			if p.Recv != nil {
+				return true
+			}
+		case *ast.LabeledStmt, *ast.BranchStmt:
+			return true
+		}
+		id.Name = MainName
+		changed = true
+		return true
+	}, nil)
+	return changed
+}

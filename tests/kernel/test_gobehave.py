@@ -1,0 +1,102 @@
+"""Cells that behave as the same Go compiled (issue 12), through the kernel.
+
+    /usr/bin/python3 tests/kernel/test_gobehave.py [-v] [unittest args]
+
+Runs cells in the real gopherprop kernel (kernelspec installed by
+tests/kernel/lib.sh; its name is $GOPHERPROP_KERNEL_NAME, default
+"gopherprop") through jupyter_client and compares what they print with what
+`go run` prints for the same declarations and statements: values of
+cell-declared types through fmt, encoding/json and errors.As, and func main
+as an ordinary function. One kernel serves the class; each test uses its
+own names.
+"""
+
+import os
+import unittest
+
+from jupyter_client.manager import start_new_kernel
+
+KERNEL_NAME = os.environ.get("GOPHERPROP_KERNEL_NAME", "gopherprop")
+TIMEOUT = 30
+
+
+class GoBehaviour(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL_NAME)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=True)
+
+    def run_cell(self, code):
+        """Executes code; returns (reply content, stdout text, result text)."""
+        out, result = [], []
+
+        def hook(msg):
+            t, c = msg["msg_type"], msg["content"]
+            if t == "stream" and c["name"] == "stdout":
+                out.append(c["text"])
+            elif t == "execute_result":
+                result.append(c["data"].get("text/plain", ""))
+
+        reply = self.kc.execute_interactive(code, timeout=TIMEOUT, output_hook=hook)
+        return reply["content"], "".join(out), "".join(result)
+
+    def ok(self, code):
+        content, out, result = self.run_cell(code)
+        self.assertEqual(content["status"], "ok", "%s\n%s" % (code, content))
+        return out, result
+
+    def test_printing_cell_types(self):
+        self.ok(
+            "type GbCelsius float64\n"
+            'func (c GbCelsius) String() string { return fmt.Sprintf("%.1fC", float64(c)) }\n'
+            "type GbShape interface{ Area() float64 }\n"
+            "type GbCircle struct{ R float64 }\n"
+            "func (c GbCircle) Area() float64 { return 3 * c.R * c.R }\n"
+            'func (c GbCircle) String() string { return fmt.Sprintf("Circle(%g)", c.R) }\n'
+            "type GbRect struct{ W, H float64 }\n"
+            "func (r GbRect) Area() float64 { return r.W * r.H }\n"
+            "type GbS struct{ A int; b string }"
+        )
+        out, _ = self.ok('c := GbCelsius(21.5)\nfmt.Printf("%d %v %T\\n", c, c, c)')
+        self.assertEqual(out, "%!d(main.GbCelsius=21.5) 21.5C main.GbCelsius\n")
+        out, _ = self.ok('sh := []GbShape{GbCircle{1}, GbRect{2, 3}}\nfmt.Println(sh)\nfmt.Printf("%+v %T\\n", sh, sh)')
+        self.assertEqual(out, "[Circle(1) {2 3}]\n[Circle(1) {W:2 H:3}] []main.GbShape\n")
+        out, _ = self.ok('s := GbS{1, "x"}\nfmt.Printf("%T %+v %#v\\n", s, s, s)\nfmt.Println(&s)')
+        self.assertEqual(out, 'main.GbS {A:1 b:x} main.GbS{A:1, b:"x"}\n&{1 x}\n')
+
+    def test_json_embedded(self):
+        out, _ = self.ok(
+            'import "encoding/json"\n'
+            'type GbBase struct{ ID int `json:"id"` }\n'
+            'type GbUser struct { GbBase; Name string `json:"name"`; secret int }\n'
+            'b, _ := json.Marshal(GbUser{GbBase{1}, "ann", 3})\n'
+            "fmt.Println(string(b))"
+        )
+        self.assertEqual(out, '{"id":1,"name":"ann"}\n')
+
+    def test_errors_as(self):
+        out, _ = self.ok(
+            'import "errors"\n'
+            "type GbErr struct{ Code int }\n"
+            'func (e *GbErr) Error() string { return fmt.Sprintf("code %d", e.Code) }\n'
+            'err := fmt.Errorf("wrap: %w", &GbErr{42})\n'
+            "var target *GbErr\n"
+            "fmt.Println(errors.As(err, &target), target.Code, err)"
+        )
+        self.assertEqual(out, "true 42 wrap: code 42\n")
+
+    def test_func_main_is_ordinary(self):
+        out, _ = self.ok('func main() { fmt.Println("main ran") }')
+        self.assertEqual(out, "")
+        out, _ = self.ok('fmt.Println("next")')
+        self.assertEqual(out, "next\n")
+        out, _ = self.ok("main()")
+        self.assertEqual(out, "main ran\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
