@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gopherprop/gopherprop/interp/compiled"
@@ -34,18 +35,28 @@ type compiledPkg struct {
 	generics []string
 }
 
-// compiler returns the worker's plugin builder, made on first use; it
-// outlives %reset (plugins cannot be unloaded, and package paths must stay
-// new).
-func (w *worker) compiler() (*compiled.Builder, error) {
-	if w.builder == nil && w.builderErr == nil {
-		w.builder, w.builderErr = compiled.NewBuilder()
-		if w.builder != nil {
-			w.builder.AutoImports = autoImports
+// The process's plugin builder, made on first use; it outlives %reset
+// (plugins cannot be unloaded, and package paths must stay new).
+var (
+	builderOnce sync.Once
+	builder     *compiled.Builder
+	builderErr  error
+)
+
+// compiler returns the process's plugin builder.
+func compiler() (*compiled.Builder, error) {
+	builderOnce.Do(func() {
+		builder, builderErr = compiled.NewBuilder()
+		if builder != nil {
+			builder.AutoImports = autoImports
 		}
-	}
-	return w.builder, w.builderErr
+	})
+	return builder, builderErr
 }
+
+// compilerStarted reports whether the builder was made (so compiled code
+// may be loaded).
+func compilerStarted() bool { return builder != nil }
 
 // compileCell implements %%compile NAME: first is the magic line, src the
 // rest of the cell (its line 1 is the cell's line 2).
@@ -71,7 +82,7 @@ func (w *worker) compileCell(ctx context.Context, msg *message, reply *message, 
 		reply.Err = kernel.NewExecError("CompileError", fmt.Sprintf("%s is already declared in a cell: give the compiled package another name", name))
 		return
 	}
-	b, err := w.compiler()
+	b, err := compiler()
 	if err != nil {
 		reply.Err = kernel.NewExecError("CompileUnavailable", err.Error())
 		return
@@ -230,4 +241,88 @@ func PrewarmMain(args []string) int {
 	}
 	fmt.Printf("plugin build cache warm for %d packages in %s (workspace %s)\n", len(paths), time.Since(t0).Round(100*time.Millisecond), b.Workspace())
 	return 0
+}
+
+// modules records the packages of Go modules loaded by import, by path.
+type moduleInfo struct{ module, version string }
+
+// importModule makes path importable by fetching and compiling its module
+// (see compiled.Builder.Module), then registers its symbols. version ""
+// means the latest, unless a module of the workspace already provides
+// path.
+func (s *session) importModule(ctx context.Context, path, version string) error {
+	if mi, ok := loadedModules[path]; ok && (version == "" || version == mi.version) {
+		return s.useModule(path)
+	} else if ok {
+		return fmt.Errorf("%s is already loaded from %s %s; a process can load only one version of a package: restart the kernel to use %s", path, mi.module, mi.version, version)
+	}
+	b, err := compiler()
+	if err != nil {
+		return err
+	}
+	pkg, err := b.Module(ctx, path, version, s.stdout)
+	if err != nil {
+		return err
+	}
+	tables, err := compiled.Open(pkg.File)
+	if err != nil {
+		return fmt.Errorf("the compiled %s could not be loaded: %v", path, err)
+	}
+	moduleTables[path] = tables
+	loadedModules[path] = moduleInfo{pkg.Module, pkg.ModVersion}
+	return s.useModule(path)
+}
+
+// Packages of modules loaded into this process, by import path: they stay
+// loaded across %reset.
+var (
+	moduleTables  = map[string]map[string]map[string]reflect.Value{}
+	loadedModules = map[string]moduleInfo{}
+)
+
+// useModule registers a loaded module package's symbols in the session.
+func (s *session) useModule(path string) error {
+	tables := moduleTables[path]
+	if err := s.in.Use(tables); err != nil {
+		return err
+	}
+	for k, v := range tables {
+		s.binPkgs[k] = v
+	}
+	if s.importer != nil {
+		s.importer.Add(tables)
+	}
+	return nil
+}
+
+// goMagic implements %go get PATH[@VERSION] and %go list.
+func (w *worker) goMagic(ctx context.Context, arg string, reply *message) {
+	f := strings.Fields(arg)
+	switch {
+	case len(f) == 2 && f[0] == "get":
+		path, version, _ := strings.Cut(f[1], "@")
+		if err := w.sess.importModule(ctx, path, version); err != nil {
+			magicError(reply, err.Error())
+			return
+		}
+		mi := loadedModules[path]
+		name := w.sess.pkgName(path)
+		fmt.Fprintf(os.Stdout, "loaded %s from %s %s: import %q\n", name, mi.module, mi.version, path)
+	case len(f) == 1 && f[0] == "list":
+		var lines []string
+		for name, cp := range w.sess.compiled {
+			lines = append(lines, fmt.Sprintf("%-24s %%%%compile %s, version %d", name, name, cp.version))
+		}
+		for path, mi := range loadedModules {
+			lines = append(lines, fmt.Sprintf("%-24s module %s %s", path, mi.module, mi.version))
+		}
+		sort.Strings(lines)
+		if len(lines) == 0 {
+			os.Stdout.WriteString("nothing compiled or fetched yet (%%compile NAME, import \"module/path\", %go get PATH@VERSION)\n")
+			return
+		}
+		fmt.Fprintln(os.Stdout, strings.Join(lines, "\n"))
+	default:
+		magicError(reply, "usage: %go get PATH[@VERSION] (fetch, compile and load a package of a Go module) or %go list (what is loaded)")
+	}
 }

@@ -45,6 +45,20 @@ func (s *session) importStage(c *cellRun) *kernel.ExecError {
 						fmt.Sprintf("%s is already imported as %q; import %q under another name, e.g. import %s2 %q", name, old, path, name, path),
 						c.cid, p.Line-1, p.Column)
 				}
+				if s.binSymbols(path) == nil && strings.Contains(strings.Split(path, "/")[0], ".") && !s.importer0().Has(path) {
+					// A package of a Go module: fetch and compile it.
+					if err := s.importModule(c.ctx, path, ""); err != nil {
+						p := it.Fset.Position(is.Pos())
+						if c.ctx.Err() != nil {
+							return kernel.NewExecError("Interrupted", "the import of "+path+" was interrupted (state is kept)")
+						}
+						return s.cellFailure("ImportError", fmt.Sprintf("cannot import %q: %v", path, err), c.cid, p.Line-1, p.Column)
+					}
+					name = s.pkgName(path)
+					if is.Name != nil {
+						name = is.Name.Name
+					}
+				}
 				if s.binSymbols(path) == nil && !strings.Contains(path, ".") {
 					// Let yaegi report it, but with a clear message for
 					// unknown standard packages.

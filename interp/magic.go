@@ -84,6 +84,8 @@ func (w *worker) magic(ctx context.Context, msg *message, reply *message) bool {
 		fmt.Fprint(os.Stdout, w.sess.who())
 	case "%env":
 		w.env(arg, reply)
+	case "%go":
+		w.goMagic(ctx, arg, reply)
 	case "%version":
 		fmt.Fprint(os.Stdout, versionText())
 	default:

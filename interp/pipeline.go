@@ -15,7 +15,8 @@ import (
 // file of its name and has its own tests:
 //
 //	split    split.go    the source into imports, declarations and statements
-//	imports  imports.go  explicit and automatic imports
+//	imports  imports.go  explicit and automatic imports; packages of Go modules
+//	                     fetched and compiled as plugins (compile.go)
 //	check    check.go    compile errors Go reports that the interpreter misses
 //	rewrite  rewrite.go  redefined types renamed, Go features yaegi lacks rewritten
 //	run      run.go      declarations and statements evaluated by yaegi

@@ -18,7 +18,6 @@ import (
 
 	"github.com/gopherprop/gopherprop/ad"
 	"github.com/gopherprop/gopherprop/display"
-	"github.com/gopherprop/gopherprop/interp/compiled"
 	"github.com/gopherprop/gopherprop/kernel"
 	"github.com/gopherprop/gopherprop/widget"
 	yaegi "github.com/traefik/yaegi/interp"
@@ -48,10 +47,6 @@ type worker struct {
 	ctx     context.Context
 	busy    bool
 	inputCh chan *inputMsg
-
-	// The compiled tier's builder (compile.go), made on first use.
-	builder    *compiled.Builder
-	builderErr error
 }
 
 // WorkerMain runs the evaluation worker: the hidden `gopherprop worker`
@@ -203,7 +198,7 @@ func (w *worker) execute(ctx context.Context, cancel context.CancelFunc, msg *me
 				fmt.Sprintf("gopherprop front-end failure: %v", r),
 				fmt.Sprintf("InternalError: gopherprop front-end failure: %v (please report this cell)", r), string(debug.Stack()))}
 		}
-		if ctx.Err() != nil && w.builder != nil {
+		if ctx.Err() != nil && compilerStarted() {
 			// Interrupted: the interpreter returns at once, but a call into
 			// a compiled cell that does not poll ad.CheckInterrupt keeps
 			// running. Reply only when it is done; if it never is, the

@@ -6,8 +6,9 @@ The kernel must be built with -trimpath (tests/kernel/lib.sh does), and the
 go toolchain and a C compiler must be on PATH. One kernel runs every test,
 in order: a compiled package used from later cells (gonum, ad.Grad, an
 interface implemented by a cell type), a recompile that replaces it, a
-compiler error at the cell's line and column, and the interrupt of a
-compiled loop that does not poll.
+compiler error at the cell's line and column, a module fetched through
+the Go module proxy (github.com/google/uuid; needs the network) and one
+refused, and the interrupt of a compiled loop that does not poll.
 """
 
 import os
@@ -139,6 +140,28 @@ func F() int {
         # The session survived.
         out, _ = self.ok("fmt.Println(q.Norm())")
         self.assertEqual(out.strip(), "12")
+
+    def test_4_module_from_proxy(self):
+        # Not preloaded: fetched through the Go module proxy, compiled,
+        # loaded; progress is shown while it happens.
+        out, _ = self.ok('import "github.com/google/uuid"\n'
+                         'u := uuid.NewSHA1(uuid.NameSpaceURL, []byte("gopherprop"))\n'
+                         'fmt.Println(u.Version(), len(u.String()))', timeout=300)
+        self.assertIn("compiling github.com/google/uuid@v", out)
+        self.assertTrue(out.strip().endswith("VERSION_5 36"), out)
+        out, _ = self.ok("%go list")
+        self.assertIn("github.com/google/uuid", out)
+        self.assertIn("%%compile geo, version 2", out)
+        # A module that would change a module the kernel is built with.
+        content, _, _ = self.run_cell("%go get golang.org/x/image/math/fixed@v0.31.0", timeout=300)
+        self.assertEqual(content["status"], "error")
+        self.assertIn("needs golang.org/x/image v0.31.0, but the kernel is built with golang.org/x/image v0.", content["evalue"])
+        # A package of a module the kernel already has, not preloaded.
+        out, _ = self.ok('import "gonum.org/v1/gonum/graph/simple"\n'
+                         'g := simple.NewUndirectedGraph()\n'
+                         'g.SetEdge(g.NewEdge(simple.Node(1), simple.Node(2)))\n'
+                         'fmt.Println(g.Nodes().Len())', timeout=300)
+        self.assertEqual(out.strip().splitlines()[-1], "2")
 
     def test_9_interrupt_non_polling(self):
         self.ok('''%%compile spin
