@@ -66,6 +66,7 @@ bench:
 	go test -run '^$$' -bench . -benchmem -count 1 ./...
 	bench/ratios.sh
 	bench/pytorch.sh
+	bench/notebook.sh
 	tests/kernel/bench.sh
 
 # test runs every suite even when one fails, then prints a table of times

@@ -2,105 +2,52 @@ package interp
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
 )
 
-// The per-sample SGD step of notebook 3 (notebooks/src/03-mnist.md), written
-// in cells as the notebook writes it: cell-declared Layer and Net structs,
-// cell-declared runLayer, runNet and netErr (a closure built per sample),
-// ad.Grad into a cell-declared Net, then opt.Step. The data are random
-// vectors of MNIST's shape: the cost of a step does not depend on them.
-var cellStepCells = []string{
-	`import (
-	"math/rand/v2"
-
-	"github.com/gopherprop/gopherprop/ad"
-	"gonum.org/v1/gonum/mat"
-)`,
-	`type Layer struct {
-	W *mat.Dense
-	B *mat.VecDense
-}
-
-type Net struct {
-	L1, L2, L3 Layer
-}
-
-func uniformLayer(rng *rand.Rand, in, out int) Layer {
-	w := make([]float64, out*in)
-	for i := range w {
-		w[i] = rng.Float64() - 0.5
+// cellStepCells returns the cells of testdata/cellstep.txt: notebook 3's
+// training step, written in cells as the notebook writes it, and a last
+// cell running steps steps.
+func cellStepCells(tb testing.TB, steps int) []string {
+	tb.Helper()
+	src, err := os.ReadFile("testdata/cellstep.txt")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	b := make([]float64, out)
-	for i := range b {
-		b[i] = rng.Float64() - 0.5
+	var cells []string
+	for _, c := range strings.Split(string(src), "// ---- cell\n")[1:] {
+		cells = append(cells, strings.ReplaceAll(c, "STEPS", strconv.Itoa(steps)))
 	}
-	return Layer{W: mat.NewDense(out, in, w), B: mat.NewVecDense(out, b)}
+	return cells
 }
 
-func runLayer(l, x *ad.Var) *ad.Var {
-	return ad.Add(ad.MatVec(ad.Field(l, "W"), x), ad.Field(l, "B"))
-}
-
-func runNet(n, x *ad.Var) *ad.Var {
-	y1 := ad.Logistic(runLayer(ad.Field(n, "L1"), x))
-	y2 := ad.Logistic(runLayer(ad.Field(n, "L2"), y1))
-	return ad.Softmax(runLayer(ad.Field(n, "L3"), y2))
-}
-
-func netErr(x, target *mat.VecDense) func(n *ad.Var) *ad.Var {
-	return func(n *ad.Var) *ad.Var {
-		return ad.CrossEntropy(runNet(n, ad.Const(x)), ad.Const(target))
-	}
-}`,
-	`rng := rand.New(rand.NewPCG(1, 0))
-net := Net{L1: uniformLayer(rng, 784, 300), L2: uniformLayer(rng, 300, 100), L3: uniformLayer(rng, 100, 10)}
-var xs, ts []*mat.VecDense
-for i := 0; i < 16; i++ {
-	x := make([]float64, 784)
-	for j := range x {
-		x[j] = rng.Float64()
-	}
-	xs = append(xs, mat.NewVecDense(784, x))
-	t := mat.NewVecDense(10, nil)
-	t.SetVec(i%10, 1)
-	ts = append(ts, t)
-}
-var g Net
-opt := ad.NewSGD(0.02)
-var loss float64`,
-}
-
-// cellStepLoop returns a cell running n steps.
-func cellStepLoop(n int) string {
-	return fmt.Sprintf(`for k := 0; k < %d; k++ {
-	loss = ad.Grad(netErr(xs[k%%16], ts[k%%16]), net, &g).(float64)
-	opt.Step(&net, g)
-}`, n)
-}
-
-// newCellStepSession returns a session that has run cellStepCells and one
-// step (so that g holds its matrices).
-func newCellStepSession(tb testing.TB) *session {
+// newCellStepSession returns a session that has run the cells of
+// testdata/cellstep.txt with two steps (so that g holds its matrices), and
+// the cell running steps steps.
+func newCellStepSession(tb testing.TB, steps int) (*session, string) {
 	tb.Helper()
 	s, err := newSession(io.Discard, io.Discard)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for i, c := range append(cellStepCells, cellStepLoop(2)) {
+	cells := cellStepCells(tb, 2)
+	for i, c := range cells {
 		if _, f := s.run(context.Background(), c, i+1); f != nil {
 			tb.Fatalf("cell %d: %v\n%s", i, f, c)
 		}
 	}
-	return s
+	return s, cellStepCells(tb, steps)[len(cells)-1]
 }
 
 // TestCellStepReusesGradient runs notebook 3's training step in cells and
@@ -110,16 +57,16 @@ func TestCellStepReusesGradient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a 784-300-100-10 network")
 	}
-	s := newCellStepSession(t)
+	const steps = 50
+	s, loop := newCellStepSession(t, steps)
 	w1, ok := s.value(t, "g.L1.W").(*mat.Dense)
 	if !ok || w1 == nil {
 		t.Fatalf("g.L1.W is %T", s.value(t, "g.L1.W"))
 	}
-	const steps = 50
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	if _, f := s.run(context.Background(), cellStepLoop(steps), 10); f != nil {
+	if _, f := s.run(context.Background(), loop, 10); f != nil {
 		t.Fatal(f)
 	}
 	runtime.ReadMemStats(&after)
@@ -200,18 +147,29 @@ func BenchmarkCellStep(b *testing.B) {
 		opt := ad.NewSGD(0.02)
 		b.ReportAllocs()
 		b.ResetTimer()
+		c0, ok := processCPUTime()
 		for k := 0; k < b.N; k++ {
 			ad.Grad(stepNetErr(xs[k%16], ts[k%16]), net, &g)
 			opt.Step(&net, g)
 		}
+		reportCPU(b, c0, ok)
 	})
 	b.Run("cell", func(b *testing.B) {
-		s := newCellStepSession(b)
-		loop := cellStepLoop(b.N)
+		s, loop := newCellStepSession(b, b.N)
 		b.ReportAllocs()
 		b.ResetTimer()
+		c0, ok := processCPUTime()
 		if _, f := s.run(context.Background(), loop, 10); f != nil {
 			b.Fatal(f)
 		}
+		reportCPU(b, c0, ok)
 	})
+}
+
+// reportCPU reports the process CPU time per op since c0 as "cpu-ns/op",
+// which other jobs on a shared machine disturb much less than wall time.
+func reportCPU(b *testing.B, c0 time.Duration, ok bool) {
+	if c1, ok1 := processCPUTime(); ok && ok1 && b.N > 0 {
+		b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-ns/op")
+	}
 }
