@@ -54,8 +54,8 @@ lint:
 	@for f in install/*.sh .ci/run tests/*/*.sh interp/symbols/*.sh bench/*.sh; do \
 	  [ -f "$$f" ] || continue; bash -n "$$f" || exit 1; done; echo "bash -n: shell scripts parse"
 	@if command -v shellcheck >/dev/null; then \
-	  echo "shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh bench/*.sh"; \
-	  shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh bench/*.sh; \
+	  echo "shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh tests/corpus/*.sh bench/*.sh"; \
+	  shellcheck -S warning install/*.sh .ci/run tests/browser/*.sh tests/docker/*.sh tests/corpus/*.sh bench/*.sh; \
 	else echo "shellcheck not installed: skipped"; fi
 
 # Go benchmarks (each reports its ratio to a baseline measured in the same
@@ -100,11 +100,13 @@ test-unit:
 test-kernel:
 	tests/kernel/run.sh
 
-# The real-world corpus (tests/corpus): the oracle's expected outputs are
-# current (each case compiled and run with Go), then every case runs
-# through the real kernel; prints the pass count per split and fails on a
-# failure that tests/corpus/known-failures.txt does not list.
+# The real-world corpus (tests/corpus): the runner's self-test; the
+# oracle's expected outputs are current (each case compiled and run with
+# Go); then every case runs through the real kernel, which prints the pass
+# count per split and fails on a failure that
+# tests/corpus/known-failures.txt does not list.
 test-corpus:
+	/usr/bin/python3 tests/corpus/test_run.py
 	go run ./tests/corpus/oracle -check
 	tests/corpus/run.sh
 
