@@ -82,6 +82,17 @@ func (w *worker) compileCell(ctx context.Context, msg *message, reply *message, 
 		reply.Err = kernel.NewExecError("CompileError", fmt.Sprintf("%s is already declared in a cell: give the compiled package another name", name))
 		return
 	}
+	// A line "%test" runs the package's tests and benchmarks after the
+	// build; it is blanked so that lines keep their numbers.
+	runTests := false
+	lines := strings.Split(src, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "%test" {
+			runTests = true
+			lines[i] = ""
+		}
+	}
+	src = strings.Join(lines, "\n")
 	b, err := compiler()
 	if err != nil {
 		reply.Err = kernel.NewExecError("CompileUnavailable", err.Error())
@@ -118,6 +129,11 @@ func (w *worker) compileCell(ctx context.Context, msg *message, reply *message, 
 	}
 	if d := pkg.Took; d > 5*time.Second {
 		fmt.Fprintf(os.Stdout, "compiled %s in %s\n", name, fmtDuration(d))
+	}
+	if runTests {
+		if err := b.Test(ctx, pkg, base, os.Stdout); err != nil {
+			reply.Err = kernel.NewExecError("TestFailure", err.Error()+"; "+name+" is compiled and loaded all the same")
+		}
 	}
 }
 
@@ -224,7 +240,7 @@ func PrewarmMain(args []string) int {
 	}
 	seen := map[string]bool{}
 	var paths []string
-	for _, table := range []map[string]map[string]reflect.Value{symbols.Symbols, {"fmt/fmt": nil, "math/math": nil}} {
+	for _, table := range []map[string]map[string]reflect.Value{symbols.Symbols, {"fmt/fmt": nil, "math/math": nil, "testing/testing": nil}} {
 		for k := range table {
 			p := k[:strings.LastIndex(k, "/")]
 			if !seen[p] {

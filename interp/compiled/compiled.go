@@ -160,7 +160,8 @@ type Builder struct {
 	Self []string
 
 	// AutoImports maps package names a cell may use without importing
-	// them to their import paths, as in interpreted cells.
+	// them to their import paths, as in interpreted cells (testing is
+	// always one).
 	AutoImports map[string]string
 
 	builds map[string]int    // NAME -> number of builds
@@ -180,6 +181,9 @@ type Package struct {
 	Took     time.Duration
 	// Module and ModVersion give the module of a package from Module.
 	Module, ModVersion string
+
+	src    string // the source built
+	offset int    // lines added before the cell's source
 }
 
 // CacheDir returns the directory holding extracted sources, workspaces and
@@ -476,7 +480,7 @@ func (b *Builder) Compile(ctx context.Context, name, src string) (*Package, erro
 	b.builds[name] = n
 	b.latest[name] = pkgPath
 	markWarm(b.root)
-	return &Package{Name: name, Path: pkgPath, Version: n, File: so, Generics: exportedGenerics(src), Took: time.Since(t0)}, nil
+	return &Package{Name: name, Path: pkgPath, Version: n, File: so, Generics: exportedGenerics(src), Took: time.Since(t0), src: src, offset: offset}, nil
 }
 
 // rewriteImports points imports of earlier compiled cells ("geo") at their
@@ -525,10 +529,14 @@ func (b *Builder) addAutoImports(src string) string {
 			}
 		}
 	}
+	auto := map[string]string{"testing": "testing"} // for %test
+	for k, v := range b.AutoImports {
+		auto[k] = v
+	}
 	used := map[string]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		if se, ok := n.(*ast.SelectorExpr); ok {
-			if id, ok := se.X.(*ast.Ident); ok && b.AutoImports[id.Name] != "" && !declared[id.Name] {
+			if id, ok := se.X.(*ast.Ident); ok && auto[id.Name] != "" && !declared[id.Name] {
 				used[id.Name] = true
 			}
 		}
@@ -545,7 +553,7 @@ func (b *Builder) addAutoImports(src string) string {
 	var imp strings.Builder
 	imp.WriteString("; import (")
 	for _, n := range names {
-		fmt.Fprintf(&imp, "%s %q; ", n, b.AutoImports[n])
+		fmt.Fprintf(&imp, "%s %q; ", n, auto[n])
 	}
 	imp.WriteString(")")
 	end := fset.Position(f.Name.End()).Offset
@@ -622,6 +630,65 @@ func (b *Builder) Prewarm(ctx context.Context, paths []string) error {
 	}
 	os.Remove(so)
 	markWarm(b.root)
+	return nil
+}
+
+// Test runs `go test` on a package built by Compile: its Test and
+// Benchmark functions (and examples), with the kernel's flags, streaming
+// the output to out. A failing test gives an error.
+//
+// go test finds Test functions only in _test.go files, so the cell's
+// source is copied as the test file of a package of its own; positions in
+// that file are shown as "line N" with N shifted by shift (the cell's line
+// of the source's first line, minus one).
+func (b *Builder) Test(ctx context.Context, pkg *Package, shift int, out io.Writer) error {
+	rel := strings.TrimPrefix(pkg.Path, ModulePath+"/") + "/test"
+	dir := filepath.Join(b.ws, "cells", filepath.FromSlash(rel))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cell_test.go"), []byte(pkg.src), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "doc.go"), []byte("package "+pkg.Name+"\n"), 0o644); err != nil {
+		return err
+	}
+	lineRe := regexp.MustCompile(`cell_test\.go:(\d+)`)
+	fix := func(p []byte) []byte {
+		p = lineRe.ReplaceAllFunc(p, func(m []byte) []byte {
+			n, _ := strconv.Atoi(string(m[len("cell_test.go:"):]))
+			return []byte("line " + strconv.Itoa(n-pkg.offset+shift))
+		})
+		return pkgPathRe.ReplaceAll(p, []byte("$1"))
+	}
+	args := append([]string{"test"}, b.buildFlags()...)
+	args = append(args, "-count=1", "-v", "-run=.", "-bench=.", "-benchmem", "./"+rel)
+	cmd := b.goCmd(ctx, args...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := pr.Read(buf)
+			if n > 0 {
+				out.Write(fix(buf[:n]))
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	err := cmd.Run()
+	pw.Close()
+	<-done
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("go test of %s failed (%v)", pkg.Name, err)
+	}
 	return nil
 }
 

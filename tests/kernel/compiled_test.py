@@ -8,7 +8,8 @@ in order: a compiled package used from later cells (gonum, ad.Grad, an
 interface implemented by a cell type), a recompile that replaces it, a
 compiler error at the cell's line and column, a module fetched through
 the Go module proxy (github.com/google/uuid; needs the network) and one
-refused, and the interrupt of a compiled loop that does not poll.
+refused, %test running a compiled cell's tests and benchmarks, and the
+interrupt of a compiled loop that does not poll.
 """
 
 import os
@@ -162,6 +163,49 @@ func F() int {
                          'g.SetEdge(g.NewEdge(simple.Node(1), simple.Node(2)))\n'
                          'fmt.Println(g.Nodes().Len())', timeout=300)
         self.assertEqual(out.strip().splitlines()[-1], "2")
+
+    def test_5_test(self):
+        out, _ = self.ok('''%%compile vec
+%test
+func Dot(a, b []float64) (s float64) {
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return
+}
+
+func TestDot(t *testing.T) {
+	if got := Dot([]float64{1, 2}, []float64{3, 4}); got != 11 {
+		t.Errorf("Dot = %v, want 11", got)
+	}
+}
+
+func BenchmarkDot(b *testing.B) {
+	x := make([]float64, 100)
+	for i := 0; i < b.N; i++ {
+		Dot(x, x)
+	}
+}''', timeout=300)
+        self.assertIn("--- PASS: TestDot", out)
+        self.assertRegex(out, r"BenchmarkDot-\d+\s+\d+\s+[\d.]+ ns/op")
+        out, _ = self.ok("fmt.Println(vec.Dot([]float64{2}, []float64{3}))")
+        self.assertEqual(out.strip(), "6")
+        content, out, _ = self.run_cell('''%%compile vec2
+func Half(x float64) float64 { return x / 2 }
+
+%test
+func TestHalf(t *testing.T) {
+	if Half(3) != 1 {
+		t.Errorf("Half(3) = %v", Half(3))
+	}
+}''', timeout=300)
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "TestFailure")
+        self.assertIn("--- FAIL: TestHalf", out)
+        self.assertIn("line 7: Half(3) = 1.5", out)  # the cell's own line
+        # Compiled and loaded all the same.
+        out, _ = self.ok("fmt.Println(vec2.Half(5))")
+        self.assertEqual(out.strip(), "2.5")
 
     def test_9_interrupt_non_polling(self):
         self.ok('''%%compile spin
