@@ -338,9 +338,16 @@ npm_packages() {
 	fi
 	if [ -n "$want" ] && [ "$have" = "$want" ]; then
 		note "playwright-core $have already installed in tests/browser/node_modules"
-		return
+	else
+		(cd tests/browser && run npm ci --no-audit --no-fund --loglevel=error)
 	fi
-	(cd tests/browser && run npm ci --no-audit --no-fund --loglevel=error)
+	# The widget page of the browser test (ipywidgets 8's html-manager,
+	# @jupyterlab/services, esbuild).
+	if [ -f tests/browser/widgets/node_modules/@jupyter-widgets/html-manager/package.json ]; then
+		note "the widget page's npm packages are installed in tests/browser/widgets/node_modules"
+	else
+		(cd tests/browser/widgets && run npm ci --no-audit --no-fund --loglevel=error)
+	fi
 }
 
 # ---------------------------------------------------------------- verify

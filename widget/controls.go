@@ -109,16 +109,15 @@ func (c *valueControl) watch(f func())  { c.w.add(f) }
 type FloatSlider struct{ valueControl }
 
 // NewFloatSlider returns a slider labelled description for values between
-// min and max, starting at value (clamped into the range). The step is a
-// hundredth of the range; change it with SetStep. It panics when min > max.
+// min and max, starting at value (clamped into the range). The step is the
+// power of ten at or below a hundredth of the range (0.01 for [0, 2]), so
+// that the values on the slider are round decimals; change it with
+// SetStep. It panics when min > max.
 func NewFloatSlider(description string, min, max, value float64) *FloatSlider {
 	if min > max || math.IsNaN(min) || math.IsNaN(max) {
 		panic(fmt.Sprintf("widget.NewFloatSlider(%q): min %v is greater than max %v", description, min, max))
 	}
-	step := (max - min) / 100
-	if step == 0 {
-		step = 0.1
-	}
+	step := niceStep(max - min)
 	s := &FloatSlider{newValueControl(openWidget("FloatSliderModel", "FloatSliderView", "SliderStyleModel", map[string]any{
 		"description": description, "min": min, "max": max, "value": clampF(value, min, max), "step": step,
 		"orientation": "horizontal", "readout": true, "readout_format": ".3g", "continuous_update": true,
@@ -126,6 +125,15 @@ func NewFloatSlider(description string, min, max, value float64) *FloatSlider {
 	}), "value")}
 	s.init()
 	return s
+}
+
+// niceStep returns the power of ten at or below span/100 (0.1 for an empty
+// span).
+func niceStep(span float64) float64 {
+	if !(span > 0) || math.IsInf(span, 0) {
+		return 0.1
+	}
+	return math.Pow(10, math.Floor(math.Log10(span/100)))
 }
 
 func clampF(v, min, max float64) float64 {

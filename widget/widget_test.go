@@ -3,6 +3,7 @@ package widget
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -80,7 +81,7 @@ func TestFloatSliderOpen(t *testing.T) {
 	for k, want := range map[string]any{
 		"_model_name": "FloatSliderModel", "_model_module": "@jupyter-widgets/controls", "_model_module_version": "2.0.0",
 		"_view_name": "FloatSliderView", "_view_module": "@jupyter-widgets/controls", "_view_module_version": "2.0.0",
-		"description": "lr", "min": 0.0, "max": 2.0, "value": 0.5, "step": 0.02,
+		"description": "lr", "min": 0.0, "max": 2.0, "value": 0.5, "step": 0.01,
 		"layout": "IPY_MODEL_" + opens[0].CommID, "style": "IPY_MODEL_" + opens[1].CommID,
 	} {
 		if !reflect.DeepEqual(st[k], want) {
@@ -100,6 +101,14 @@ func TestFloatSliderOpen(t *testing.T) {
 	}
 	if got := data["text/plain"]; got != "FloatSlider(lr = 0.5 in [0, 2])" {
 		t.Errorf("text/plain = %q", got)
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	for _, c := range []struct{ span, want float64 }{{2, 0.01}, {0.99, 0.001}, {0.199, 0.001}, {100, 1}, {350, 1}, {0, 0.1}} {
+		if got := niceStep(c.span); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("niceStep(%v) = %v, want %v", c.span, got, c.want)
+		}
 	}
 }
 

@@ -12,7 +12,11 @@
 # hold must show as a loaded <img> (PNG), not as its text/plain fallback
 # (screenshots in tests/browser/artifacts/unrun-*.png). When the MNIST
 # notebook exists it is opened and run as well (with the CI sample switch),
-# with its screenshot in tests/browser/artifacts/mnist.png.
+# with its screenshot in tests/browser/artifacts/mnist.png. Then widgets.mjs
+# opens a page built from ipywidgets 8's html-manager (tests/browser/widgets)
+# served by the same server, runs notebook 7's cells in it, moves a slider,
+# checks that the Interact plot is redrawn and measures the latency
+# (artifacts/widgets.png, artifacts/widgets-latency.json).
 #
 # Needs: install/setup.sh --test (Chromium, Jupyter, playwright-core) and
 # the gopherprop binary ($GOPHERPROP, else gopherprop on PATH, else
@@ -22,7 +26,8 @@
 # run it against another kernel (for developing the test itself);
 # BROWSER_TEST_MNIST=0 skips the MNIST notebook, BROWSER_TEST_MNIST_NOTEBOOK=FILE
 # runs FILE in its place; BROWSER_TEST_UNRUN="FILE ..." names the notebooks
-# opened unrun.
+# opened unrun; BROWSER_TEST_NOTEBOOKS=0 skips test.mjs and
+# BROWSER_TEST_WIDGETS=0 the widget test.
 set -euo pipefail
 export PYDEVD_DISABLE_FILE_VALIDATION=1 # quiets a warning from Debian's Python
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,6 +63,19 @@ if [ "$KERNEL" = gopherprop ]; then
 	[ -f "$JUPYTER_DATA_DIR/kernels/gopherprop/kernel.json" ] || die "gopherprop install --user did not write $JUPYTER_DATA_DIR/kernels/gopherprop/kernel.json"
 fi
 cp "$NOTEBOOK" "$tmp/nb/browser-test.ipynb"
+# The widget page (ipywidgets 8's html-manager + @jupyterlab/services),
+# bundled with esbuild and served by the Jupyter server.
+if [ "${BROWSER_TEST_WIDGETS:-1}" != 0 ] && [ "$KERNEL" = gopherprop ]; then
+	[ -f "$HERE/widgets/node_modules/@jupyter-widgets/html-manager/package.json" ] || die "the widget page's npm packages are missing: run install/setup.sh --test (npm ci in tests/browser/widgets)"
+	# Served as a static nbextension: /files/ pages run in a CSP sandbox
+	# (an opaque origin), which would block the page's API requests.
+	widget_dir="$JUPYTER_DATA_DIR/nbextensions/gopherprop-widgets"
+	mkdir -p "$widget_dir"
+	(cd "$HERE/widgets" && node_modules/.bin/esbuild page.js --bundle --format=iife --outfile="$widget_dir/page.bundle.js" --banner:js='var __webpack_public_path__ = "";' \
+		--loader:.woff=dataurl --loader:.woff2=dataurl --loader:.ttf=dataurl --loader:.eot=dataurl --loader:.svg=dataurl --log-level=warning) ||
+		die "bundling the widget page failed"
+	cp "$HERE/widgets/page.html" "$widget_dir/"
+fi
 mnist=""
 if [ "${BROWSER_TEST_MNIST:-1}" != 0 ] && [ "$KERNEL" = gopherprop ]; then
 	mnist="${BROWSER_TEST_MNIST_NOTEBOOK:-$(compgen -G "$ROOT/notebooks/*[Mm][Nn][Ii][Ss][Tt]*.ipynb" | head -1 || true)}"
@@ -98,10 +116,17 @@ done
 
 mkdir -p "$HERE/artifacts"
 rc=0
-NB_URL="http://127.0.0.1:$port" NB_TOKEN="$token" NB_KERNEL="$KERNEL" NB_MNIST="$mnist" \
-	NB_UNRUN="$unrun" NB_DIR="$tmp/nb" \
-	PROFILE_DIR="$tmp/chromium-profile" ARTIFACTS="$HERE/artifacts" \
-	node "$HERE/test.mjs" || rc=$?
+if [ "${BROWSER_TEST_NOTEBOOKS:-1}" != 0 ]; then
+	NB_URL="http://127.0.0.1:$port" NB_TOKEN="$token" NB_KERNEL="$KERNEL" NB_MNIST="$mnist" \
+		NB_UNRUN="$unrun" NB_DIR="$tmp/nb" \
+		PROFILE_DIR="$tmp/chromium-profile" ARTIFACTS="$HERE/artifacts" \
+		node "$HERE/test.mjs" || rc=$?
+fi
+if [ "${BROWSER_TEST_WIDGETS:-1}" != 0 ] && [ "$KERNEL" = gopherprop ]; then
+	NB_URL="http://127.0.0.1:$port" NB_TOKEN="$token" WIDGET_NOTEBOOK="${BROWSER_TEST_WIDGET_NOTEBOOK:-$ROOT/notebooks/07-gradient-descent-you-can-touch.ipynb}" \
+		PROFILE_DIR="$tmp/chromium-profile" ARTIFACTS="$HERE/artifacts" \
+		node "$HERE/widgets.mjs" || rc=$?
+fi
 if [ "$rc" != 0 ]; then
 	echo "--- jupyter notebook log (last 60 lines)"
 	tail -60 "$tmp/server.log"
