@@ -7,7 +7,8 @@
 #                 symbols, Docker, browser
 #   make bench    the Go benchmarks (ratios against in-run baselines)
 #   make install  build the binary and install the kernelspec only
-#   make lint     gofmt, go vet and the shell scripts' syntax
+#   make lint     gofmt, go vet, staticcheck, deadcode, and the shell
+#                 scripts' syntax and shellcheck
 #
 # Every target that needs packages or a build runs install/setup.sh, which
 # installs only what is missing.
@@ -47,10 +48,22 @@ demo:
 install:
 	$(SETUP) --only check,build,kernelspec,prewarm,verify
 
+# deadcode reports functions that no program reaches; exported names are
+# allowed (API: cells reach them through the interpreter's symbol tables,
+# other programs import them, and methods such as String and Error satisfy
+# interfaces), so what fails the lint is unexported code that only tests,
+# or nothing, use.
+DEADCODE_ALLOWED := unreachable func: ([[:alnum:]_]+\.)?[[:upper:]][^.]*$$
+
 lint:
+	@$(SETUP) --only linters
 	@echo "gofmt -l ."; out="$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go' 2>/dev/null || echo .))"; \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	$(GOBIN_DIR)/staticcheck ./...
+	@echo "$(GOBIN_DIR)/deadcode ./..."; dead="$$($(GOBIN_DIR)/deadcode ./...)" || exit 1; \
+	  dead="$$(printf '%s\n' "$$dead" | grep -vE '$(DEADCODE_ALLOWED)' | grep . || true)"; \
+	  if [ -n "$$dead" ]; then echo "$$dead"; echo "deadcode: unexported functions no program uses (tests do not count): remove them, or move test helpers into _test.go files"; exit 1; fi
 	@for f in install/*.sh .ci/run tests/*/*.sh interp/symbols/*.sh bench/*.sh; do \
 	  [ -f "$$f" ] || continue; bash -n "$$f" || exit 1; done; echo "bash -n: shell scripts parse"
 	@if command -v shellcheck >/dev/null; then \

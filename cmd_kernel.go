@@ -27,8 +27,9 @@ func runKernel(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: gopherprop kernel CONNECTION_FILE")
 		return 2
 	}
-	// Keep a handle on the real stderr before the evaluator captures fd 2.
-	logw := kernel.DupStderr()
+	// Cells' output goes to the worker's own pipes, never to this
+	// process's standard error, which stays the log.
+	logw := os.Stderr
 	logger := log.New(logw, "gopherprop kernel: ", log.LstdFlags|log.Lmicroseconds)
 	info, err := kernel.ReadConnectionFile(args[0])
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/gopherprop/gopherprop/interp"
@@ -77,15 +76,9 @@ func runNotebook(args []string) int {
 		fs.Usage()
 		return 2
 	}
-	// The evaluator may capture file descriptors 1 and 2 to collect the
-	// cells' output: write to copies of the real ones.
-	stdout, stderr := os.Stdout, kernel.DupStderr()
-	if *out == "-" {
-		if fd, err := syscall.Dup(int(os.Stdout.Fd())); err == nil {
-			stdout = os.NewFile(uintptr(fd), "stdout")
-		}
-	}
-	return executeNotebook(pos[0], *out, *timeout, *quiet, stdout, stderr)
+	// Cells' output never reaches this process's descriptors: the worker
+	// writes it to pipes of its own (interp.Evaluator).
+	return executeNotebook(pos[0], *out, *timeout, *quiet, os.Stdout, os.Stderr)
 }
 
 // executeNotebook implements `gopherprop run`: it writes the notebook to

@@ -208,7 +208,7 @@ func TestContainerErrors(t *testing.T) {
 		{func() { Field(Const(in), "B") }, `ad.Field: inner has no field "B" (fields: A, V)`},
 		{func() { Field(Scalar(1), "A") }, "ad.Field: value is scalar, not a struct"},
 		{func() { Field(Const(embeds{in}), "A") }, `ad.Field: field "A" of embeds is promoted from the embedded field inner; use ad.Field(ad.Field(s, "inner"), "A")`},
-		{func() { Field(Const(hidden{}), "a") }, `ad.Field: field "a" of hidden is unexported`},
+		{func() { Field(Const(hidden{a: 1}), "a") }, `ad.Field: field "a" of hidden is unexported`},
 		{func() { SetField(Const(in), "A", Const(in.V)) }, "ad.SetField: field A of inner has type float64 but the value is vector(2)"},
 		{func() { Index(Const([]float64{1, 2, 3}), 3) }, "ad.Index: index 3 out of range for []float64(3) of length 3"},
 		{func() { Index(Const(in.V), -1) }, "ad.Index: index -1 out of range for vector(2) of length 2"},

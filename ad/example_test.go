@@ -252,7 +252,7 @@ func ExampleSetContext() {
 	// long computations stop with ErrInterrupted.
 	ctx, cancel := context.WithCancel(context.Background())
 	ad.SetContext(ctx)
-	defer ad.SetContext(nil)
+	defer ad.SetContext(context.Background())
 	cancel()
 	defer func() { fmt.Println(recover() == ad.ErrInterrupted) }()
 	ad.Grad(func(x *ad.Var) *ad.Var { return ad.Sin(x) }, 1.0, nil)

@@ -301,7 +301,7 @@ func extCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	SetContext(ctx)
-	t.Cleanup(func() { SetContext(nil) })
+	t.Cleanup(func() { SetContext(context.Background()) })
 }
 
 // extInterrupted reports whether f panics with ErrInterrupted.
@@ -331,8 +331,8 @@ func TestExtrasInterrupt(t *testing.T) {
 			t.Errorf("%s did not stop with ErrInterrupted under a cancelled context", name)
 		}
 	}
-	SetContext(nil)
+	SetContext(context.Background())
 	if h := Hessian(f, x); h.At(0, 0) == 0 {
-		t.Fatal("Hessian after SetContext(nil) did not run")
+		t.Fatal("Hessian after SetContext(context.Background()) did not run")
 	}
 }

@@ -1035,36 +1035,3 @@ func init() {
 // laDiv0 is a/b element-wise with 0 wherever a is 0 (even where b is 0):
 // the t/p of a cross-entropy gradient, where terms with t = 0 vanish.
 func laDiv0(a, b *Var) *Var { return Apply(laDiv0Op, a, b) }
-
-var laInnerOp *Op
-
-func init() {
-	laInnerOp = &Op{
-		Name: "inner",
-		Forward: func(in []any) any {
-			checkSameShape("inner", in[0], in[1])
-			switch a := in[0].(type) {
-			case float64:
-				return a * in[1].(float64)
-			case *mat.VecDense:
-				return mat.Dot(a, in[1].(*mat.VecDense))
-			case *mat.Dense:
-				b := in[1].(*mat.Dense)
-				s := 0.0
-				r, c := a.Dims()
-				for i := 0; i < r; i++ {
-					s += floats.Dot(a.RawRowView(i)[:c], b.RawRowView(i)[:c])
-				}
-				return s
-			}
-			panic(fmt.Sprintf("ad: internal error: inner product of %s", describe(in[0])))
-		},
-		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{Scale(in[1], g), Scale(in[0], g)}
-		},
-	}
-}
-
-// laInner is the sum of the element-wise product of two values of the same
-// shape (Frobenius inner product for matrices).
-func laInner(a, b *Var) *Var { return Apply(laInnerOp, a, b) }

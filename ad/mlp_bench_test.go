@@ -56,11 +56,6 @@ func newMLPNet(seed uint64) *mlpNet {
 	return &mlpNet{W1: w(s[1], s[0]), W2: w(s[2], s[1]), W3: w(s[3], s[2]), B1: b(s[1]), B2: b(s[2]), B3: b(s[3])}
 }
 
-func (n *mlpNet) clone() *mlpNet {
-	return &mlpNet{W1: mat.DenseCopyOf(n.W1), W2: mat.DenseCopyOf(n.W2), W3: mat.DenseCopyOf(n.W3),
-		B1: mat.VecDenseCopyOf(n.B1), B2: mat.VecDenseCopyOf(n.B2), B3: mat.VecDenseCopyOf(n.B3)}
-}
-
 // sgd applies n −= lr·g in place (shared by every mode, so the update costs
 // the same everywhere).
 func (n *mlpNet) sgd(g *mlpNet, lr float64) {

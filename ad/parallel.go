@@ -67,8 +67,9 @@ func parallelGrad(f func(params *Var, i0, i1 int) *Var, params any, n, workers i
 	}
 	pool := parGradPool(pt)
 	for w := 1; w < workers; w++ {
-		grads[w] = pool.Get().(reflect.Value)
-		defer pool.Put(grads[w])
+		buf := pool.Get() // a *T
+		grads[w] = reflect.ValueOf(buf)
+		defer pool.Put(buf)
 	}
 	losses := make([]any, workers)
 	panics := make([]any, workers)
@@ -143,6 +144,6 @@ func parGradPool(t reflect.Type) *sync.Pool {
 	if p, ok := parGradPools.Load(t); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := parGradPools.LoadOrStore(t, &sync.Pool{New: func() any { return reflect.New(t) }})
+	p, _ := parGradPools.LoadOrStore(t, &sync.Pool{New: func() any { return reflect.New(t).Interface() }})
 	return p.(*sync.Pool)
 }

@@ -17,12 +17,11 @@ import (
 // A Tape is not safe for concurrent use; concurrent gradients use one tape
 // per goroutine.
 type Tape struct {
-	nodes    []node
-	output   int                // node ID of the output after a backward pass, -1 before
-	grads    []any              // gradient of each node after a backward pass
-	creating bool               // recording the backward pass itself (Gradients)
-	into     map[int]*mat.Dense // node ID → destination matrix for its gradient (into.go)
-	chunk    []applied          // storage for the next recorded ops' Vars
+	nodes  []node
+	output int                // node ID of the output after a backward pass, -1 before
+	grads  []any              // gradient of each node after a backward pass
+	into   map[int]*mat.Dense // node ID → destination matrix for its gradient (into.go)
+	chunk  []applied          // storage for the next recorded ops' Vars
 }
 
 // newApplied returns storage for one recorded op of at most three inputs,
@@ -125,9 +124,10 @@ var cancelCtx atomic.Pointer[context.Context]
 // this package (backward passes, optimizer loops, Hessians, parallel
 // gradients): once ctx is done they stop by panicking with ErrInterrupted.
 // The notebook kernel installs a fresh context for every cell so that the
-// Interrupt button stops compiled work too. SetContext(nil) removes the hook.
+// Interrupt button stops compiled work too. A context that is never
+// cancelled, such as context.Background(), removes the hook (as nil does).
 func SetContext(ctx context.Context) {
-	if ctx == nil {
+	if ctx == nil || ctx.Done() == nil {
 		cancelCtx.Store(nil)
 		return
 	}

@@ -25,7 +25,6 @@ var (
 	backpropType = reflect.TypeOf((*Backprop)(nil)).Elem()
 	vecType      = reflect.TypeOf((*mat.VecDense)(nil))
 	denseType    = reflect.TypeOf((*mat.Dense)(nil))
-	float64Type  = reflect.TypeOf(0.0)
 )
 
 // part is a sparse gradient: the gradient g of one part (struct field, slice

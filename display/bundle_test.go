@@ -72,7 +72,7 @@ func TestBundle(t *testing.T) {
 		{"bool", true, "true", nil, nil},
 		{"slice", []float64{1, 2.5}, "[1 2.5]", nil, nil},
 		{"struct", struct{ A, B int }{1, 2}, "{1 2}", nil, nil},
-		{"struct of matrices", &params{W: mat.NewDense(2, 3, nil), B: mat.NewVecDense(2, nil), LR: 0.1, Name: "net"},
+		{"struct of matrices", &params{W: mat.NewDense(2, 3, nil), B: mat.NewVecDense(2, nil), LR: 0.1, Name: "net", hidden: 7},
 			`*display.params{W: *mat.Dense 2×3, B: *mat.VecDense len 2, LR: 0.1, Name: "net"}`,
 			map[string]string{"text/html": "<details><summary><b>W</b>: *mat.Dense 2×3</summary><div>"}, nil},
 		{"anonymous struct of matrices", struct {

@@ -202,7 +202,7 @@ func TestNorm(t *testing.T) {
 		{mat.NewDense(1, 2, []float64{3, 4}), 5, true},
 		{mat.NewVecDense(2, []float64{6, 8}), 10, true},
 		{[]float64{1, 2, 2}, 3, true},
-		{params{W: mat.NewDense(1, 1, []float64{2}), B: []float64{1}}, math.Sqrt(5), true},
+		{params{W: mat.NewDense(1, 1, []float64{2}), B: []float64{1}, n: 100}, math.Sqrt(5), true}, // n is unexported: not counted
 		{map[string]float64{"a": 3, "b": 4}, 5, true},
 		{"x", 0, false},
 		{nil, 0, false},

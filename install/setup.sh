@@ -24,6 +24,9 @@
 #               cell takes a second or two instead of half a minute (with
 #               --docker: in the notebook user's home)
 #   npm         (--test only) the browser test's npm packages (tests/browser)
+#   linters     (--test, or named in --only: `make lint` runs it) staticcheck
+#               and deadcode, from the Go module proxy, into $(go env GOBIN)
+#               or $(go env GOPATH)/bin
 #   verify      the kernelspec is visible to Jupyter, the MNIST files exist
 #
 # Usage: install/setup.sh [--test] [--docker] [--jupyterhub] [--prefix DIR]
@@ -84,7 +87,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-ALL_STEPS="check system user modules build kernelspec prewarm npm verify"
+ALL_STEPS="check system user modules build kernelspec prewarm npm linters verify"
 if [ -n "$ONLY" ]; then
 	for s in ${ONLY//,/ }; do
 		case " $ALL_STEPS " in
@@ -350,6 +353,44 @@ npm_packages() {
 	fi
 }
 
+# ---------------------------------------------------------------- linters
+# staticcheck is pinned here; deadcode comes from golang.org/x/tools at the
+# version go.mod already requires.
+STATICCHECK_VERSION=v0.8.2
+
+# module_version BINARY MODULE: the version of MODULE that BINARY was built
+# from, or nothing.
+module_version() {
+	[ -x "$1" ] || return 0
+	go version -m "$1" 2>/dev/null | awk -v m="$2" '$1 == "mod" && $2 == m { print $3; exit }'
+}
+
+# go_tool NAME PACKAGE MODULE VERSION: go install PACKAGE@VERSION unless the
+# installed NAME already is that version.
+go_tool() {
+	local name="$1" pkg="$2" mod="$3" version="$4" dir have
+	dir="$(go env GOBIN)"
+	[ -n "$dir" ] || dir="$(go env GOPATH)/bin"
+	have="$(module_version "$dir/$name" "$mod")"
+	if [ "$have" = "$version" ]; then
+		note "$name $version already installed in $dir"
+		return
+	fi
+	note "$name: ${have:-not installed}, want $version"
+	run go install "$pkg@$version" || die "go install $pkg@$version failed (it needs the Go module proxy or a module cache holding it)"
+}
+
+install_linters() {
+	if [ "$TEST" != 1 ] && ! [[ ",$ONLY," == *",linters,"* ]]; then
+		note "skipped: the linters are for --test and make lint"
+		return
+	fi
+	local tools
+	tools="$(go list -m -f '{{.Version}}' golang.org/x/tools)" || die "cannot read golang.org/x/tools' version from go.mod"
+	go_tool staticcheck honnef.co/go/tools/cmd/staticcheck honnef.co/go/tools "$STATICCHECK_VERSION"
+	go_tool deadcode golang.org/x/tools/cmd/deadcode golang.org/x/tools "$tools"
+}
+
 # ---------------------------------------------------------------- verify
 verify() {
 	local jp=()
@@ -416,6 +457,11 @@ for step in $ALL_STEPS; do
 	npm)
 		say "npm: the browser test's packages"
 		npm_packages
+		;;
+	linters)
+		say "linters: staticcheck and deadcode"
+		find_go
+		install_linters
 		;;
 	verify)
 		say "verify: Jupyter sees the kernel"

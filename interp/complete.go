@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -575,24 +574,30 @@ func stripBody(decl ast.Decl) ast.Decl {
 	return decl
 }
 
-// goroot returns the Go root holding the standard library's source: the
-// one the binary was built with, or, in a binary built with -trimpath
-// (which does not record it), $GOROOT or the go command's.
+// goroot is the root of the Go installation whose standard library source
+// documents the standard packages: $GOROOT, else what `go env GOROOT` says
+// (the go command on PATH, which the kernelspec records), else "". Not the
+// root the binary was built with (runtime.GOROOT, deprecated): a binary
+// built with -trimpath does not know it, and on another machine it is wrong.
 var goroot = sync.OnceValue(func() string {
-	//lint:ignore SA1019 the build-time root is the best guess when it is known
-	if r := runtime.GOROOT(); r != "" {
+	if r := os.Getenv("GOROOT"); r != "" {
 		return r
 	}
-	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
-		return strings.TrimSpace(string(out))
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
 	}
-	return ""
+	return strings.TrimSpace(string(out))
 })
 
 // sourceDir locates the source directory of an import path.
 func sourceDir(path string) string {
 	if !strings.Contains(strings.Split(path, "/")[0], ".") {
-		dir := filepath.Join(goroot(), "src", path)
+		root := goroot()
+		if root == "" {
+			return ""
+		}
+		dir := filepath.Join(root, "src", path)
 		if _, err := os.Stat(dir); err == nil {
 			return dir
 		}

@@ -632,17 +632,6 @@ func (e *Evaluator) Inspect(code string, cursorPos int, detailLevel int) kernel.
 	return *r.Inspection
 }
 
-// stats returns the worker's heap and goroutine count (after a GC).
-func (e *Evaluator) stats() (*workerStats, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := e.request(&message{Type: "stats"}, "stats_reply")
-	if r == nil || r.Stats == nil {
-		return nil, errors.New("interp: no stats from the worker")
-	}
-	return r.Stats, nil
-}
-
 // IsComplete reports whether code is ready to run. See kernel.Evaluator.
 func (e *Evaluator) IsComplete(code string) (status, indent string) {
 	return isComplete(code)
@@ -675,14 +664,4 @@ func (e *Evaluator) Close() error {
 		e.setWorker(nil)
 	}
 	return nil
-}
-
-// pid returns the worker's process id (for tests), or 0.
-func (e *Evaluator) pid() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.w == nil || e.w.cmd.Process == nil {
-		return 0
-	}
-	return e.w.cmd.Process.Pid
 }

@@ -474,3 +474,24 @@ func TestMultiValueDefineThroughWorker(t *testing.T) {
 		t.Fatalf("x := strconv.Atoi: want an assignment mismatch error, got %v", err)
 	}
 }
+
+// stats returns the worker's heap and goroutine count (after a GC), for the tests.
+func (e *Evaluator) stats() (*workerStats, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.request(&message{Type: "stats"}, "stats_reply")
+	if r == nil || r.Stats == nil {
+		return nil, errors.New("interp: no stats from the worker")
+	}
+	return r.Stats, nil
+}
+
+// pid returns the worker's process id (for the tests), or 0.
+func (e *Evaluator) pid() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.w == nil || e.w.cmd.Process == nil {
+		return 0
+	}
+	return e.w.cmd.Process.Pid
+}

