@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -69,9 +70,7 @@ func (o *SGD) Step(params, grads any) {
 		lr, wd := o.LR, o.WeightDecay
 		if o.Momentum == 0 {
 			if wd == 0 {
-				for i, gi := range g {
-					p[i] -= lr * gi
-				}
+				floats.AddScaled(p, -lr, g) // p −= lr·g, vectorized (the same rounding)
 				return
 			}
 			for i, gi := range g {
