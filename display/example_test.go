@@ -7,6 +7,9 @@ import (
 
 	"github.com/gopherprop/gopherprop/display"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
 )
 
 // Without a publisher (in a compiled program) displays print their
@@ -155,4 +158,19 @@ func ExampleFormats() {
 	// PNG image/png true
 	// Markdown text/markdown false
 	// Latex text/latex false
+}
+
+// A heat map of f(x, y) = x·y over a 3×2 grid, drawn by gonum/plot.
+func ExampleGrid() {
+	xs, ys := []float64{-1, 0, 1}, []float64{-1, 1}
+	z := mat.NewDense(len(ys), len(xs), nil)
+	for r, y := range ys {
+		for c, x := range xs {
+			z.Set(r, c, x*y)
+		}
+	}
+	p := plot.New()
+	p.Add(plotter.NewHeatMap(display.Grid{Xs: xs, Ys: ys, Values: z}, moreland.SmoothBlueRed().Palette(16)))
+	display.Show(p)
+	// Output: <plot 576×384>
 }

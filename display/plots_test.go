@@ -392,3 +392,19 @@ func BenchmarkRender(b *testing.B) {
 		b.Run(c.name+"/svg", func(b *testing.B) { benchPlot(b, c.mk, true) })
 	}
 }
+
+func TestGridIsGridXYZ(t *testing.T) {
+	g := Grid{Xs: []float64{0, 1, 2}, Ys: []float64{10, 20}, Values: mat.NewDense(2, 3, []float64{1, 2, 3, 4, 5, 6})}
+	var xyz plotter.GridXYZ = g
+	if c, r := xyz.Dims(); c != 3 || r != 2 {
+		t.Fatalf("Dims() = %d, %d", c, r)
+	}
+	if xyz.Z(2, 1) != 6 || xyz.Z(0, 1) != 4 || xyz.X(1) != 1 || xyz.Y(1) != 20 {
+		t.Errorf("Z(2,1)=%v Z(0,1)=%v X(1)=%v Y(1)=%v", xyz.Z(2, 1), xyz.Z(0, 1), xyz.X(1), xyz.Y(1))
+	}
+	p := plot.New()
+	p.Add(plotter.NewHeatMap(g, moreland.SmoothBlueRed().Palette(16)))
+	if data, _ := Bundle(p); data["image/png"] == nil {
+		t.Error("a heat map of a Grid does not render")
+	}
+}

@@ -66,6 +66,7 @@ func init() {
 		// type definitions
 		"Bundler":     reflect.ValueOf((*display.Bundler)(nil)),
 		"Format":      reflect.ValueOf((*display.Format)(nil)),
+		"Grid":        reflect.ValueOf((*display.Grid)(nil)),
 		"GridOptions": reflect.ValueOf((*display.GridOptions)(nil)),
 		"HTMLer":      reflect.ValueOf((*display.HTMLer)(nil)),
 		"Handle":      reflect.ValueOf((*display.Handle)(nil)),
