@@ -273,3 +273,45 @@ func firstDiff(got, want []byte) string {
 	lo := max(i-80, 0)
 	return "at byte " + strconv.Itoa(i) + "\n got: " + string(got[lo:min(i+80, len(got))]) + "\nwant: " + string(want[lo:min(i+80, len(want))])
 }
+
+// failingReader returns data, then fails with err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestRead checks that Read decodes what ReadFile does, validates, and
+// passes on the reader's error.
+func TestRead(t *testing.T) {
+	data, err := os.ReadFile(jupyterWritten)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb, err := Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Marshal(nb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Errorf("Marshal(Read(x)) differs:\n%s", firstDiff(got, data))
+	}
+	if _, err := Read(strings.NewReader(`{"cells": []}`)); err == nil {
+		t.Error("Read accepted a notebook without nbformat")
+	}
+	boom := errors.New("boom")
+	if _, err := Read(&failingReader{data[:10], boom}); !errors.Is(err, boom) {
+		t.Errorf("Read with a failing reader: %v, want %v", err, boom)
+	}
+}
