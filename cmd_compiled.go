@@ -16,11 +16,6 @@ var kernelSource embed.FS
 
 func init() {
 	compiled.SetSource(kernelSource)
-	commands["compiled-extract"] = command{
-		summary: "write the yaegi symbol table of a compiled cell (run by %%compile)",
-		hidden:  true,
-		run:     compiled.ExtractMain,
-	}
 	commands["prewarm"] = command{
 		summary: "fill the Go build cache for %%compile (run by install/setup.sh)",
 		hidden:  true,

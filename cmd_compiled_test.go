@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/gopherprop/gopherprop/interp"
 	"github.com/gopherprop/gopherprop/interp/symbols"
+	"github.com/gopherprop/gopherprop/kernel"
 	"github.com/gopherprop/gopherprop/notebook"
 )
 
@@ -73,4 +79,182 @@ func TestCompiledCells(t *testing.T) {
 		t.Errorf("output %q, want \"8 12 6.5\"", got)
 	}
 	_ = os.Remove(out)
+}
+
+// benchOutput collects a cell's streamed text.
+type benchOutput struct {
+	mu   sync.Mutex
+	text strings.Builder
+}
+
+func (o *benchOutput) Stream(name, text string) {
+	o.mu.Lock()
+	o.text.WriteString(text)
+	o.mu.Unlock()
+}
+func (o *benchOutput) Display(kernel.DisplayData)         {}
+func (o *benchOutput) ClearOutput(bool)                   {}
+func (o *benchOutput) Input(string, bool) (string, error) { return "", nil }
+
+// benchBinary builds the binary with -trimpath once per test run.
+var benchBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "gopherprop-bench-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "gopherprop")
+	if out, err := exec.Command("go", "build", "-trimpath", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// benchEvaluator starts a worker of the -trimpath binary.
+func benchEvaluator(b *testing.B) *interp.Evaluator {
+	for _, tool := range []string{"go", "gcc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("no %s on PATH", tool)
+		}
+	}
+	bin, err := benchBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev, err := interp.New(interp.Options{Command: bin})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ev.Close() })
+	return ev
+}
+
+// execute runs a cell and returns what it printed.
+func execute(b *testing.B, ev *interp.Evaluator, code string) string {
+	var out benchOutput
+	_, fail := ev.Execute(context.Background(), kernel.ExecuteRequest{Code: code}, &out)
+	if fail != nil {
+		b.Fatalf("%s\n%s: %s", code, fail.Name, fail.Value)
+	}
+	return out.text.String()
+}
+
+// smallCell is a compiled cell importing gonum and ad.
+const smallCell = `
+// Loss is the squared norm of A·x.
+func Loss(a *mat.Dense) func(x *ad.Var) *ad.Var {
+	return func(x *ad.Var) *ad.Var { return ad.Sum(ad.Square(ad.MatVec(ad.Const(a), x))) }
+}
+
+func Norm(v *mat.VecDense) float64 { return mat.Norm(v, 2) }
+`
+
+// BenchmarkCompiledCell times %%compile through the worker: "first" is the
+// first compile in a fresh worker (a new workspace; after install/setup.sh's
+// prewarm that is the first compile after install), "warm" a re-compile of
+// the same small cell importing gonum and ad.
+func BenchmarkCompiledCell(b *testing.B) {
+	b.Run("first", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			ev := benchEvaluator(b)
+			b.StartTimer()
+			execute(b, ev, "%%compile small"+smallCell)
+			b.StopTimer()
+			ev.Close()
+			b.StartTimer()
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		ev := benchEvaluator(b)
+		execute(b, ev, "%%compile small"+smallCell)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			execute(b, ev, "%%compile small"+smallCell)
+		}
+	})
+}
+
+// benchLoop is the loop compiled in a cell and, as nativeLoop, in this
+// test binary.
+const benchLoop = `
+func Loop(n int) float64 {
+	s := 0.0
+	for i := 0; i < n; i++ {
+		x := float64(i)
+		s += x * x / (1 + x)
+	}
+	return s
+}
+`
+
+//go:noinline
+func nativeLoop(n int) float64 {
+	s := 0.0
+	for i := 0; i < n; i++ {
+		x := float64(i)
+		s += x * x / (1 + x)
+	}
+	return s
+}
+
+// loopN makes one call of the loop take about 10 ms.
+const loopN = 5_000_000
+
+// BenchmarkCompiledLoop runs the same loop natively (the baseline) and
+// compiled in a %%compile cell called from an interpreted cell (the whole
+// Execute round trip); "cell" reports its ratio to the baseline measured in
+// this run as x-native.
+func BenchmarkCompiledLoop(b *testing.B) {
+	var native float64
+	b.Run("native", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			nativeLoop(loopN)
+		}
+		native = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	})
+	b.Run("cell", func(b *testing.B) {
+		ev := benchEvaluator(b)
+		execute(b, ev, "%%compile loop"+benchLoop)
+		cell := fmt.Sprintf("loopResult = loop.Loop(%d)", loopN)
+		execute(b, ev, "var loopResult float64")
+		execute(b, ev, cell)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			execute(b, ev, cell)
+		}
+		if native > 0 {
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/native, "x-native")
+		}
+	})
+}
+
+// rssCell prints the worker's resident memory in KiB.
+const rssCell = `import ("os"; "strings")
+b, _ := os.ReadFile("/proc/self/status")
+for _, l := range strings.Split(string(b), "\n") {
+	if strings.HasPrefix(l, "VmRSS:") {
+		fmt.Println(strings.Fields(l)[1])
+	}
+}`
+
+// BenchmarkCompiledMemory reports the worker's resident memory added per
+// loaded compiled cell (MB-per-plugin), over 4 recompiles after a first.
+func BenchmarkCompiledMemory(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		ev := benchEvaluator(b)
+		execute(b, ev, "%%compile small"+smallCell)
+		rss := func() float64 {
+			v, err := strconv.ParseFloat(strings.TrimSpace(execute(b, ev, rssCell)), 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return v
+		}
+		before := rss()
+		const n = 4
+		for k := 0; k < n; k++ {
+			execute(b, ev, "%%compile small"+smallCell)
+		}
+		b.ReportMetric((rss()-before)/n/1024, "MB-per-plugin")
+	}
 }

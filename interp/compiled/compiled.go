@@ -8,9 +8,8 @@
 // with the kernel's own build tags and -trimpath. Every build gets a new
 // package path (gpcells/NAME/vN), so re-running a cell loads a new package
 // instead of failing with "plugin already loaded". The yaegi symbol table
-// of the package is generated with yaegi's extract package in a child
-// process (it changes the working directory) and compiled into the plugin,
-// which exports it as Symbols; Open returns it.
+// of the package is generated from its export data (symtab.go) and
+// compiled into the plugin, which exports it as Symbols; Open returns it.
 //
 // Plugins need cgo on both sides, the same Go toolchain and the same source
 // and flags as the kernel: Detect reports what is missing as an
@@ -18,11 +17,9 @@
 package compiled
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -154,10 +151,6 @@ type Builder struct {
 	root string // the cache directory shared by builders
 	src  string // the extracted kernel source
 	ws   string // this builder's workspace
-	// Self runs ExtractMain: the command and its leading arguments (by
-	// default this executable with the hidden subcommand
-	// "compiled-extract").
-	Self []string
 
 	// AutoImports maps package names a cell may use without importing
 	// them to their import paths, as in interpreted cells (testing is
@@ -211,16 +204,12 @@ func NewBuilder() (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	var self []string
-	if exe, err := os.Executable(); err == nil {
-		self = []string{exe, "compiled-extract"}
-	}
-	return newBuilder(env, root, self)
+	return newBuilder(env, root)
 }
 
 // newBuilder makes a builder for env with its cache in root.
-func newBuilder(env *Env, root string, self []string) (*Builder, error) {
-	b := &Builder{env: env, root: root, Self: self, builds: map[string]int{}, latest: map[string]string{}}
+func newBuilder(env *Env, root string) (*Builder, error) {
+	b := &Builder{env: env, root: root, builds: map[string]int{}, latest: map[string]string{}}
 	var err error
 	if b.src, err = extractSource(root, env); err != nil {
 		return nil, err
@@ -364,6 +353,10 @@ func (b *Builder) goCmd(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// pluginLDFlags leave the ELF symbol table and DWARF out of plugins: half
+// the link time and size, and Go's tracebacks do not need them.
+const pluginLDFlags = "-ldflags=-s -w"
+
 // buildFlags are the kernel's own flags.
 func (b *Builder) buildFlags() []string {
 	f := []string{"-trimpath"}
@@ -448,18 +441,18 @@ func (b *Builder) Compile(ctx context.Context, name, src string) (*Package, erro
 	if err := os.WriteFile(filepath.Join(dir, "cell.go"), []byte(src), 0o644); err != nil {
 		return nil, err
 	}
-	// The symbol table: yaegi's extract type-checks the package; when it
-	// fails, gc's own messages are reported.
-	syms, err := b.extract(ctx, pkgPath)
+	// The symbol table, from the export data of the package: the go
+	// command compiles it first, so gc's messages about the cell come
+	// from here.
+	syms, out, err := b.symbols(ctx, pkgPath)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		out, berr := b.goCmd(ctx, append(append([]string{"build"}, b.buildFlags()...), "./"+rel)...).CombinedOutput()
-		if berr == nil {
-			return nil, fmt.Errorf("generating the symbol table of %s: %v", name, err)
+		if out != "" {
+			return nil, compileError(name, out, offset)
 		}
-		return nil, compileError(name, string(out), offset)
+		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(plugDir, "symbols.go"), syms, 0o644); err != nil {
 		return nil, err
@@ -469,7 +462,7 @@ func (b *Builder) Compile(ctx context.Context, name, src string) (*Package, erro
 		return nil, err
 	}
 	so := filepath.Join(b.ws, "so", name+"-v"+strconv.Itoa(n)+".so")
-	args := append([]string{"build", "-buildmode=plugin"}, b.buildFlags()...)
+	args := append([]string{"build", "-buildmode=plugin", pluginLDFlags}, b.buildFlags()...)
 	args = append(args, "-o", so, "./"+rel+"/plug")
 	if out, err := b.goCmd(ctx, args...).CombinedOutput(); err != nil {
 		if ctx.Err() != nil {
@@ -585,25 +578,6 @@ func compileError(name, out string, offset int) *CompileError {
 	return e
 }
 
-// extract runs ExtractMain in a child process and returns the generated
-// symbol table source.
-func (b *Builder) extract(ctx context.Context, pkgPath string) ([]byte, error) {
-	if len(b.Self) == 0 {
-		return nil, errors.New("no command to run the symbol extraction")
-	}
-	args := append(append([]string{}, b.Self[1:]...), pkgPath)
-	cmd := exec.CommandContext(ctx, b.Self[0], args...)
-	cmd.Dir = filepath.Join(b.ws, "cells")
-	// go/build needs GOROOT, which a -trimpath binary does not know.
-	cmd.Env = append(os.Environ(), "GOWORK="+filepath.Join(b.ws, "go.work"), "GOTOOLCHAIN=local", "GOFLAGS=", "GOROOT="+b.env.GOROOT)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.Bytes(), nil
-}
-
 // Prewarm builds a plugin importing every package in paths, so that the
 // plugin-mode build of each (and of the standard library beneath them) is
 // in the Go build cache: the first %%compile after install then takes
@@ -623,7 +597,7 @@ func (b *Builder) Prewarm(ctx context.Context, paths []string) error {
 		return err
 	}
 	so := filepath.Join(b.ws, "so", "prewarm.so")
-	args := append([]string{"build", "-buildmode=plugin"}, b.buildFlags()...)
+	args := append([]string{"build", "-buildmode=plugin", pluginLDFlags}, b.buildFlags()...)
 	args = append(args, "-o", so, "./prewarm")
 	if out, err := b.goCmd(ctx, args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("%v\n%s", err, out)
@@ -750,12 +724,12 @@ func (b *Builder) Module(ctx context.Context, path, version string, progress io.
 		est = "first time: about 30 s"
 	}
 	fmt.Fprintf(progress, "compiling %s (%s) …\n", strings.Replace(mod, " ", "@", 1), est)
-	syms, err := b.extract(ctx, path)
+	syms, out, err := b.symbols(ctx, path)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("generating the symbol table of %s: %v", path, err)
+		return nil, fmt.Errorf("compiling %s: %v %s", path, err, strings.TrimSpace(out))
 	}
 	b.mods++
 	rel := "mod" + strconv.Itoa(b.mods)
@@ -771,7 +745,7 @@ func (b *Builder) Module(ctx context.Context, path, version string, progress io.
 		return nil, err
 	}
 	so := filepath.Join(b.ws, "so", rel+".so")
-	args := append([]string{"build", "-buildmode=plugin"}, b.buildFlags()...)
+	args := append([]string{"build", "-buildmode=plugin", pluginLDFlags}, b.buildFlags()...)
 	args = append(args, "-o", so, "./"+rel)
 	if out, err := b.goCmd(ctx, args...).CombinedOutput(); err != nil {
 		if ctx.Err() != nil {

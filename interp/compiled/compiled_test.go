@@ -3,6 +3,11 @@ package compiled
 import (
 	"context"
 	"errors"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,15 +15,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// TestMain lets the test binary stand in for `gopherprop
-// compiled-extract`.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "compiled-extract" {
-		os.Exit(ExtractMain(os.Args[2:]))
-	}
-	os.Exit(m.Run())
-}
 
 func TestDetectNeedsTrimpath(t *testing.T) {
 	bi, _ := debug.ReadBuildInfo()
@@ -100,7 +96,7 @@ func testBuilder(t *testing.T) *Builder {
 	SetSource(os.DirFS(root))
 	t.Cleanup(func() { SetSource(nil) })
 	env := &Env{Go: goBin, GOROOT: strings.TrimSpace(string(out))}
-	b, err := newBuilder(env, t.TempDir(), []string{os.Args[0], "compiled-extract"})
+	b, err := newBuilder(env, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +120,7 @@ func TestCompile(t *testing.T) {
 		t.Errorf("first build: %+v", p1)
 	}
 	syms, err := os.ReadFile(filepath.Join(b.ws, "cells", "sq", "v1", "plug", "symbols.go"))
-	if err != nil || !strings.Contains(string(syms), `"Square": reflect.ValueOf(sq.Square)`) {
+	if err != nil || !strings.Contains(string(syms), `"Square": reflect.ValueOf(pkg.Square)`) {
 		t.Errorf("symbol table lacks Square (%v):\n%s", err, syms)
 	}
 	if fi, err := os.Stat(p1.File); err != nil || fi.Size() < 1<<20 {
@@ -159,5 +155,70 @@ func TestCompile(t *testing.T) {
 	}
 	if _, err := b.Compile(ctx, "main", "func F() {}"); err == nil {
 		t.Error("a cell named main compiled")
+	}
+}
+
+func TestSymbolTable(t *testing.T) {
+	src := `package geo
+
+import "io"
+
+const Big = 1 << 70
+const Pi = 3.25
+const Name = "geo"
+const Typed int = 3
+
+var Count int
+
+type Shape interface {
+	Area() float64
+	Write(w io.Writer, args ...int) (int, error)
+	String() string
+}
+
+type Box[T any] struct{ V T }
+type FloatBox = Box[float64]
+type Number interface{ ~int | ~float64 }
+
+func Map[T any](x T) T { return x }
+func Area(s Shape) float64 { return s.Area() }
+func hidden() {}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "geo.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := (&types.Config{Importer: importer.Default()}).Check("gpcells/geo/v1", fset, []*ast.File{f}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := symbolTable("gpcells/geo/v1", pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out)
+	for _, want := range []string{
+		`Symbols["gpcells/geo/v1/geo"]`,
+		`"Big":      reflect.ValueOf(constant.MakeFromLiteral("1180591620717411303424", 5, 0))`,
+		`"Pi":       reflect.ValueOf(constant.MakeFloat64(3.25))`,
+		`"Name":     reflect.ValueOf(constant.MakeString("geo"))`,
+		`"Typed":    reflect.ValueOf(pkg.Typed)`,
+		`"Count":    reflect.ValueOf(&pkg.Count).Elem()`,
+		`"Shape":    reflect.ValueOf((*pkg.Shape)(nil))`,
+		`"_Shape":   reflect.ValueOf((*_Shape)(nil))`,
+		`"FloatBox": reflect.ValueOf((*pkg.FloatBox)(nil))`,
+		`"Area":     reflect.ValueOf(pkg.Area)`,
+		`func (W _Shape) Write(a0 p`, `a1 ...int) (int, error) {`,
+		`if W.WString == nil {`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("symbol table lacks %s:\n%s", want, got)
+		}
+	}
+	for _, not := range []string{`"Map"`, `"Box"`, `"Number"`, `"hidden"`} {
+		if strings.Contains(got, not) {
+			t.Errorf("symbol table has %s:\n%s", not, got)
+		}
 	}
 }
