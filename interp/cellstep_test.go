@@ -16,12 +16,13 @@ import (
 	"github.com/gopherprop/gopherprop/ad"
 )
 
-// cellStepCells returns the cells of testdata/cellstep.txt: notebook 3's
-// training step, written in cells as the notebook writes it, and a last
-// cell running steps steps.
-func cellStepCells(tb testing.TB, steps int) []string {
+// cellStepCells returns the cells of file (testdata/cellstep.txt: notebook
+// 3's per-sample training step, written in cells as the notebook writes
+// it; testdata/cellstep_adam.txt: its mini-batch Adam step), the last cell
+// running steps steps.
+func cellStepCells(tb testing.TB, file string, steps int) []string {
 	tb.Helper()
-	src, err := os.ReadFile("testdata/cellstep.txt")
+	src, err := os.ReadFile(file)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -33,21 +34,21 @@ func cellStepCells(tb testing.TB, steps int) []string {
 }
 
 // newCellStepSession returns a session that has run the cells of
-// testdata/cellstep.txt with two steps (so that g holds its matrices), and
-// the cell running steps steps.
-func newCellStepSession(tb testing.TB, steps int) (*session, string) {
+// file with two steps (so that g holds its matrices), and the cell running
+// steps steps.
+func newCellStepSession(tb testing.TB, file string, steps int) (*session, string) {
 	tb.Helper()
 	s, err := newSession(io.Discard, io.Discard)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cells := cellStepCells(tb, 2)
+	cells := cellStepCells(tb, file, 2)
 	for i, c := range cells {
 		if _, f := s.run(context.Background(), c, i+1); f != nil {
 			tb.Fatalf("cell %d: %v\n%s", i, f, c)
 		}
 	}
-	return s, cellStepCells(tb, steps)[len(cells)-1]
+	return s, cellStepCells(tb, file, steps)[len(cells)-1]
 }
 
 // TestCellStepReusesGradient runs notebook 3's training step in cells and
@@ -58,7 +59,7 @@ func TestCellStepReusesGradient(t *testing.T) {
 		t.Skip("trains a 784-300-100-10 network")
 	}
 	const steps = 50
-	s, loop := newCellStepSession(t, steps)
+	s, loop := newCellStepSession(t, "testdata/cellstep.txt", steps)
 	w1, ok := s.value(t, "g.L1.W").(*mat.Dense)
 	if !ok || w1 == nil {
 		t.Fatalf("g.L1.W is %T", s.value(t, "g.L1.W"))
@@ -114,11 +115,12 @@ func stepNetErr(x, target *mat.VecDense) func(n *ad.Var) *ad.Var {
 	}
 }
 
-// BenchmarkCellStep compares notebook 3's training step run in cells with
-// the same step compiled (the baseline), in one run: ns/step each and the
-// cell's ratio to compiled.
+// BenchmarkCellStep compares notebook 3's training steps run in cells with
+// the same steps compiled (the baselines), in one run: the per-sample SGD
+// step (sgd1) and the mini-batch Adam step (adam64, 64 columns), with the
+// process CPU time per step beside the wall time.
 func BenchmarkCellStep(b *testing.B) {
-	b.Run("compiled", func(b *testing.B) {
+	b.Run("sgd1/compiled", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 0))
 		layer := func(in, out int) stepLayer {
 			w := make([]float64, out*in)
@@ -154,8 +156,8 @@ func BenchmarkCellStep(b *testing.B) {
 		}
 		reportCPU(b, c0, ok)
 	})
-	b.Run("cell", func(b *testing.B) {
-		s, loop := newCellStepSession(b, b.N)
+	b.Run("sgd1/cell", func(b *testing.B) {
+		s, loop := newCellStepSession(b, "testdata/cellstep.txt", b.N)
 		b.ReportAllocs()
 		b.ResetTimer()
 		c0, ok := processCPUTime()
@@ -164,6 +166,68 @@ func BenchmarkCellStep(b *testing.B) {
 		}
 		reportCPU(b, c0, ok)
 	})
+	b.Run("adam64/compiled", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(1, 0))
+		layer := func(in, out int) stepLayer {
+			w := make([]float64, out*in)
+			for i := range w {
+				w[i] = rng.Float64() - 0.5
+			}
+			bs := make([]float64, out)
+			for i := range bs {
+				bs[i] = rng.Float64() - 0.5
+			}
+			return stepLayer{mat.NewDense(out, in, w), mat.NewVecDense(out, bs)}
+		}
+		net := stepNet{layer(784, 300), layer(300, 100), layer(100, 10)}
+		var xs, ts []*mat.Dense
+		for i := 0; i < 4; i++ {
+			x := make([]float64, 784*64)
+			for j := range x {
+				x[j] = rng.Float64()
+			}
+			xs = append(xs, mat.NewDense(784, 64, x))
+			t := mat.NewDense(10, 64, nil)
+			for j := 0; j < 64; j++ {
+				t.Set((i+j)%10, j, 1)
+			}
+			ts = append(ts, t)
+		}
+		var g stepNet
+		adam := ad.NewAdam(0.001)
+		b.ReportAllocs()
+		b.ResetTimer()
+		c0, ok := processCPUTime()
+		for k := 0; k < b.N; k++ {
+			ad.Grad(stepBatchErr(xs[k%4], ts[k%4]), net, &g)
+			adam.Step(&net, g)
+		}
+		reportCPU(b, c0, ok)
+	})
+	b.Run("adam64/cell", func(b *testing.B) {
+		s, loop := newCellStepSession(b, "testdata/cellstep_adam.txt", b.N)
+		b.ReportAllocs()
+		b.ResetTimer()
+		c0, ok := processCPUTime()
+		if _, f := s.run(context.Background(), loop, 10); f != nil {
+			b.Fatal(f)
+		}
+		reportCPU(b, c0, ok)
+	})
+}
+
+func stepLayerBatch(l, x *ad.Var) *ad.Var {
+	return ad.AddBias(ad.MatMul(ad.Field(l, "W"), x), ad.Field(l, "B"))
+}
+
+func stepBatchErr(x, targets *mat.Dense) func(n *ad.Var) *ad.Var {
+	_, b := x.Dims()
+	return func(n *ad.Var) *ad.Var {
+		y1 := ad.Logistic(stepLayerBatch(ad.Field(n, "L1"), ad.Const(x)))
+		y2 := ad.Logistic(stepLayerBatch(ad.Field(n, "L2"), y1))
+		logits := stepLayerBatch(ad.Field(n, "L3"), y2)
+		return ad.Scale(ad.SoftmaxCrossEntropy(logits, ad.Const(targets)), ad.Scalar(1/float64(b)))
+	}
 }
 
 // reportCPU reports the process CPU time per op since c0 as "cpu-ns/op",
