@@ -81,6 +81,24 @@ func TestCompiledCells(t *testing.T) {
 	_ = os.Remove(out)
 }
 
+// TestCompiledUnavailable: without the go command, %%compile says what is
+// missing and how to fix it, and other cells run as before.
+func TestCompiledUnavailable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary (-short)")
+	}
+	ev := benchEvaluator(t, "PATH="+t.TempDir())
+	execute(t, ev, "x := 20")
+	var out benchOutput
+	_, fail := ev.Execute(context.Background(), kernel.ExecuteRequest{Code: "%%compile f\nfunc F() int { return 1 }"}, &out)
+	if fail == nil || fail.Name != "CompileUnavailable" || !strings.Contains(fail.Value, "the go command is not on PATH") || !strings.Contains(fail.Value, "install/setup.sh") {
+		t.Fatalf("%%%%compile without go: %+v", fail)
+	}
+	if got := execute(t, ev, "fmt.Println(x + 1)"); got != "21\n" {
+		t.Errorf("after the failed compile: %q", got)
+	}
+}
+
 // benchOutput collects a cell's streamed text.
 type benchOutput struct {
 	mu   sync.Mutex
@@ -109,8 +127,9 @@ var benchBinary = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-// benchEvaluator starts a worker of the -trimpath binary.
-func benchEvaluator(b *testing.B) *interp.Evaluator {
+// benchEvaluator starts a worker of the -trimpath binary, with env added
+// to its environment.
+func benchEvaluator(b testing.TB, env ...string) *interp.Evaluator {
 	for _, tool := range []string{"go", "gcc"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			b.Skipf("no %s on PATH", tool)
@@ -120,7 +139,7 @@ func benchEvaluator(b *testing.B) *interp.Evaluator {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev, err := interp.New(interp.Options{Command: bin})
+	ev, err := interp.New(interp.Options{Command: bin, Env: env})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -129,7 +148,7 @@ func benchEvaluator(b *testing.B) *interp.Evaluator {
 }
 
 // execute runs a cell and returns what it printed.
-func execute(b *testing.B, ev *interp.Evaluator, code string) string {
+func execute(b testing.TB, ev *interp.Evaluator, code string) string {
 	var out benchOutput
 	_, fail := ev.Execute(context.Background(), kernel.ExecuteRequest{Code: code}, &out)
 	if fail != nil {

