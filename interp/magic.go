@@ -65,7 +65,7 @@ func (w *worker) magic(ctx context.Context, msg *message, reply *message) bool {
 	case "%help":
 		os.Stdout.WriteString(helpText)
 	case "%reset":
-		sess, err := newSession(os.Stdout, os.Stderr)
+		sess, err := newSession(cellStdout, os.Stderr)
 		if err != nil {
 			magicError(reply, err.Error())
 			return true

@@ -74,13 +74,14 @@ func WorkerMain(args []string) int {
 		go memoryWatchdog(uint64(lim))
 	}
 	w := &worker{out: &msgWriter{w: out}, inputCh: make(chan *inputMsg, 1)}
-	sess, err := newSession(os.Stdout, os.Stderr)
+	sess, err := newSession(cellStdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gopherprop worker:", err)
 		return 1
 	}
 	w.sess = sess
 	display.SetPublisher(w)
+	widget.SetPrintRedirect(cellStdout.swap)
 	widget.SetPanicFormatter(func(v any) (string, string, []string) {
 		f := w.panicError(v)
 		return f.Name, f.Value, f.Traceback
@@ -361,6 +362,38 @@ func (w *worker) Input(prompt string, password bool) (string, error) {
 		return "", errors.New(r.Error)
 	}
 	return r.Value, nil
+}
+
+// cellStdout is where interpreted fmt.Print* calls write: the worker's
+// stdout, except while package widget redirects it (an Interact's function
+// prints into its output area).
+var cellStdout = &switchWriter{w: os.Stdout}
+
+// switchWriter is an io.Writer whose destination can be swapped.
+type switchWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	w := s.w
+	s.mu.Unlock()
+	return w.Write(p)
+}
+
+// swap makes w the destination and returns a function restoring the
+// previous one.
+func (s *switchWriter) swap(w io.Writer) (restore func()) {
+	s.mu.Lock()
+	old := s.w
+	s.w = w
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.w = old
+		s.mu.Unlock()
+	}
 }
 
 // logFilter drops the standard logger's lines that yaegi emits for errors

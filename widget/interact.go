@@ -32,7 +32,8 @@ type Interactive struct {
 // kernel's worker while the front end waits for it, so rapid slider moves
 // are merged by the front end (it sends the latest value once the previous
 // run is done) and the display never falls behind; a slow f can be
-// interrupted. A panic or error in f is shown in place of the result.
+// interrupted. A panic or error in f is shown in place of the result, and
+// what f prints (fmt.Print* in a notebook cell) is shown above it.
 //
 // Interact panics when f is not a function matching the controls.
 func Interact(f any, controls ...Control) *Interactive {
@@ -96,23 +97,32 @@ func (it *Interactive) run() {
 	for i, c := range it.controls {
 		args[i] = c.valueOf()
 	}
+	// What f prints goes into a scratch output, shown above the result.
+	printed := &Output{m: &model{state: map[string]any{"outputs": []any{}}, closed: true}}
 	var res []reflect.Value
-	if !it.out.Capture(func() { res = it.f.Call(args) }) {
-		// Capture appended the panic to the previous result: keep only it.
-		l := it.out.outputs()
-		it.out.setOutputs(l[len(l)-1:])
-		return
-	}
+	var final map[string]any
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				final = panicOutput(r)
+			}
+		}()
+		redirectPrints(printed, func() { res = it.f.Call(args) })
+	}()
 	switch {
+	case final != nil:
 	case len(res) == 2 && !res[1].IsNil():
-		it.out.mu.Lock()
-		it.out.setOutputs([]any{errorOutput("Error", res[1].Interface().(error).Error(), nil)})
-		it.out.mu.Unlock()
+		final = errorOutput("Error", res[1].Interface().(error).Error(), nil)
 	case len(res) >= 1:
-		it.out.Replace(res[0].Interface())
-	default:
-		it.out.Clear()
+		final = displayOutput(res[0].Interface())
 	}
+	l := printed.outputs()
+	if final != nil {
+		l = append(l, final)
+	}
+	it.out.mu.Lock()
+	it.out.setOutputs(l)
+	it.out.mu.Unlock()
 }
 
 // Runs returns how many times f has run (once when Interact returns, then

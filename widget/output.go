@@ -2,6 +2,7 @@ package widget
 
 import (
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/gopherprop/gopherprop/display"
@@ -160,6 +161,47 @@ func (o *Output) String() string {
 		}
 	}
 	return s
+}
+
+// Writer returns an io.Writer that appends what is written to the output
+// area as standard output text.
+func (o *Output) Writer() io.Writer { return outputWriter{o} }
+
+type outputWriter struct{ o *Output }
+
+func (w outputWriter) Write(p []byte) (int, error) {
+	w.o.stream("stdout", string(p))
+	return len(p), nil
+}
+
+var (
+	prMu          sync.RWMutex
+	printRedirect func(w io.Writer) (restore func())
+)
+
+// SetPrintRedirect installs the function that sends what a notebook cell's
+// code prints (fmt.Print*) to w until restore is called. The notebook
+// kernel installs one, so that Interact shows what its function prints
+// above the result; without one, prints go to standard output as usual.
+func SetPrintRedirect(f func(w io.Writer) (restore func())) {
+	prMu.Lock()
+	printRedirect = f
+	prMu.Unlock()
+}
+
+// redirectPrints sends prints to o while f runs, when a redirect is
+// installed.
+func redirectPrints(o *Output, f func()) {
+	prMu.RLock()
+	r := printRedirect
+	prMu.RUnlock()
+	if r == nil {
+		f()
+		return
+	}
+	restore := r(o.Writer())
+	defer restore()
+	f()
 }
 
 // panicFormatter formats a recovered panic; see SetPanicFormatter.

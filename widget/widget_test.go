@@ -3,6 +3,7 @@ package widget
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -439,5 +440,31 @@ func TestStateRecorder(t *testing.T) {
 	var empty StateRecorder
 	if empty.State() != nil {
 		t.Error("State of nothing should be nil")
+	}
+}
+
+func TestInteractShowsPrints(t *testing.T) {
+	record(t)
+	var sink strings.Builder
+	var dest io.Writer = &sink
+	SetPrintRedirect(func(w io.Writer) func() {
+		old := dest
+		dest = w
+		return func() { dest = old }
+	})
+	defer SetPrintRedirect(nil)
+	n := NewIntSlider("n", 0, 9, 2)
+	it := Interact(func(n int) int {
+		fmt.Fprintf(dest, "squaring %d\n", n)
+		return n * n
+	}, n)
+	n.SetValue(3)
+	got := it.Output().Outputs()
+	if len(got) != 2 || got[0]["output_type"] != "stream" || got[0]["text"] != "squaring 3\n" || got[1]["data"].(map[string]any)["text/plain"] != "9" {
+		t.Errorf("outputs %v", got)
+	}
+	fmt.Fprint(dest, "after")
+	if sink.String() != "after" {
+		t.Errorf("prints after the run went to %q", sink.String())
 	}
 }

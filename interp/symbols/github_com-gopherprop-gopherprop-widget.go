@@ -27,6 +27,7 @@ func init() {
 		"ProtocolVersion":   reflect.ValueOf(constant.MakeFromLiteral("\"2.1.0\"", token.STRING, 0)),
 		"Receive":           reflect.ValueOf(widget.Receive),
 		"SetPanicFormatter": reflect.ValueOf(widget.SetPanicFormatter),
+		"SetPrintRedirect":  reflect.ValueOf(widget.SetPrintRedirect),
 		"StateMIME":         reflect.ValueOf(constant.MakeFromLiteral("\"application/vnd.jupyter.widget-state+json\"", token.STRING, 0)),
 		"Target":            reflect.ValueOf(constant.MakeFromLiteral("\"jupyter.widget\"", token.STRING, 0)),
 		"VBox":              reflect.ValueOf(widget.VBox),

@@ -161,7 +161,7 @@ class WidgetsThroughKernel(unittest.TestCase):
 
     def test_03_interact(self):
         msgs = self.run_ok('a3 := widget.NewFloatSlider("a", 0, 10, 2)\n'
-                           'it3 := widget.Interact(func(a float64) string { return fmt.Sprintf("double is %v", 2*a) }, a3)\nit3')
+                           'it3 := widget.Interact(func(a float64) string { fmt.Println("doubling", a); return fmt.Sprintf("double is %v", 2*a) }, a3)\nit3')
         outs = self.opened(msgs, "OutputModel")
         self.assertEqual(len(outs), 1)
         oid = outs[0]["content"]["comm_id"]
@@ -169,8 +169,8 @@ class WidgetsThroughKernel(unittest.TestCase):
         ups = [m for m in self.of_type(msgs, "comm_msg") if m["content"]["comm_id"] == oid]
         self.assertTrue(ups)
         o = ups[-1]["content"]["data"]["state"]["outputs"]
-        self.assertEqual(o[0]["output_type"], "display_data")
-        self.assertEqual(o[0]["data"]["text/plain"], '"double is 4"')
+        self.assertEqual(o[1]["output_type"], "display_data")
+        self.assertEqual(o[1]["data"]["text/plain"], '"double is 4"')
         box = self.opened(msgs, "VBoxModel")[0]["content"]
         res = self.of_type(msgs, "execute_result")[0]["content"]["data"]
         self.assertEqual(res[VIEW]["model_id"], box["comm_id"])
@@ -180,8 +180,11 @@ class WidgetsThroughKernel(unittest.TestCase):
         ups = [m for m in self.of_type(out, "comm_msg") if m["content"]["comm_id"] == oid]
         self.assertEqual(len(ups), 1, out)
         o = ups[0]["content"]["data"]["state"]["outputs"]
-        self.assertEqual(len(o), 1)
-        self.assertEqual(o[0]["data"]["text/plain"], '"double is 6"')
+        self.assertEqual(len(o), 2, o)
+        # What f prints is shown above its result, not on the cell's stdout.
+        self.assertEqual(o[0], {"output_type": "stream", "name": "stdout", "text": "doubling 3\n"})
+        self.assertEqual(o[1]["data"]["text/plain"], '"double is 6"')
+        self.assertEqual(self.text(out), "")
         self.assertEqual(self.value_of("it3.Runs()"), "2")
 
     def test_04_interact_plot_and_panic(self):
