@@ -20,7 +20,7 @@ if [ -e /usr/lib/x86_64-linux-gnu/libopenblas.so ] || ls /usr/lib/*/libopenblas.
 	tags=(-tags openblas)
 fi
 echo "== building gopherprop ${tags[*]:-(pure Go)} and the ad benchmark into $TMP" >&2
-go build "${tags[@]}" -o "$TMP/gopherprop" .
+go build -trimpath "${tags[@]}" -o "$TMP/gopherprop" .
 go test "${tags[@]}" -c -o "$TMP/ad.test" ./ad
 export JUPYTER_DATA_DIR="$TMP/data" JUPYTER_PATH="$TMP/data:/usr/share/jupyter"
 export JUPYTER_CONFIG_DIR="$TMP/config" JUPYTER_RUNTIME_DIR="$TMP/runtime"

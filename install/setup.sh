@@ -168,7 +168,7 @@ check_system() {
 	. "$osr"
 	case " ${ID:-} ${ID_LIKE:-} " in
 	*" debian "* | *" ubuntu "*) ;;
-	*) die "unsupported distribution '${PRETTY_NAME:-${ID:-unknown}}': this script supports Debian and Ubuntu; elsewhere install Jupyter Notebook, OpenBLAS and Go >= 1.26 yourself, then run: go build -o gopherprop . && ./gopherprop install --user" ;;
+	*) die "unsupported distribution '${PRETTY_NAME:-${ID:-unknown}}': this script supports Debian and Ubuntu; elsewhere install Jupyter Notebook, OpenBLAS and Go >= 1.26 yourself, then run: go build -trimpath -o gopherprop . && ./gopherprop install --user" ;;
 	esac
 	command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script needs Debian's or Ubuntu's package manager"
 	command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script needs a Debian-based system"
