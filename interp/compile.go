@@ -49,6 +49,7 @@ func compiler() (*compiled.Builder, error) {
 		builder, builderErr = compiled.NewBuilder()
 		if builder != nil {
 			builder.AutoImports = autoImports
+			builder.Progress = os.Stdout
 		}
 	})
 	return builder, builderErr

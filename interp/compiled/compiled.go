@@ -157,6 +157,10 @@ type Builder struct {
 	// always one).
 	AutoImports map[string]string
 
+	// Progress receives progress lines (fetching a module) during
+	// Compile; nil discards them.
+	Progress io.Writer
+
 	builds map[string]int    // NAME -> number of builds
 	latest map[string]string // NAME -> package path of its latest build
 	mods   int               // module packages built
@@ -445,6 +449,20 @@ func (b *Builder) Compile(ctx context.Context, name, src string) (*Package, erro
 	// command compiles it first, so gc's messages about the cell come
 	// from here.
 	syms, out, err := b.symbols(ctx, pkgPath)
+	if m := missingRe.FindAllStringSubmatch(out, -1); err != nil && m != nil && ctx.Err() == nil {
+		// Imports of modules not fetched yet: fetch them, then try again.
+		seen := map[string]bool{}
+		for _, mm := range m {
+			if seen[mm[1]] {
+				continue
+			}
+			seen[mm[1]] = true
+			if ferr := b.fetch(ctx, mm[1], "", b.progress()); ferr != nil {
+				return nil, fmt.Errorf("cannot import %q: %v", mm[1], ferr)
+			}
+		}
+		syms, out, err = b.symbols(ctx, pkgPath)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -551,6 +569,14 @@ func (b *Builder) addAutoImports(src string) string {
 	imp.WriteString(")")
 	end := fset.Position(f.Name.End()).Offset
 	return src[:end] + imp.String() + src[end:]
+}
+
+// progress returns where Compile's progress lines go.
+func (b *Builder) progress() io.Writer {
+	if b.Progress == nil {
+		return io.Discard
+	}
+	return b.Progress
 }
 
 // Latest returns the package path of the latest build of name.
@@ -666,6 +692,48 @@ func (b *Builder) Test(ctx context.Context, pkg *Package, shift int, out io.Writ
 	return nil
 }
 
+// fetch adds the module providing package path to the workspace with go
+// get (version "" means the latest), refusing (and undoing) a module that
+// would change the version of a module the kernel is built with.
+func (b *Builder) fetch(ctx context.Context, path, version string, progress io.Writer) error {
+	target := path + "@latest"
+	if version != "" {
+		target = path + "@" + version
+	}
+	fmt.Fprintf(progress, "fetching %s …\n", target)
+	cells := filepath.Join(b.ws, "cells")
+	oldMod, _ := os.ReadFile(filepath.Join(cells, "go.mod"))
+	oldSum, _ := os.ReadFile(filepath.Join(cells, "go.sum"))
+	restore := func() {
+		os.WriteFile(filepath.Join(cells, "go.mod"), oldMod, 0o644)
+		os.WriteFile(filepath.Join(cells, "go.sum"), oldSum, 0o644)
+	}
+	if out, err := b.goCmd(ctx, "get", target).CombinedOutput(); err != nil {
+		restore()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("go get %s failed: %s", target, strings.TrimSpace(string(out)))
+	}
+	out, err := b.goCmd(ctx, "list", "-m", "all").Output()
+	if err != nil {
+		restore()
+		return fmt.Errorf("listing the modules after go get %s: %v", target, err)
+	}
+	for _, m := range modVersionRe.FindAllStringSubmatch(string(out), -1) {
+		if have, ok := b.env.Deps[m[1]]; ok && have != "" && have != m[2] {
+			restore()
+			return fmt.Errorf("%s needs %s %s, but the kernel is built with %s %s, and a plugin must use the kernel's versions: try an older version of the module (%%go get %s@VERSION)",
+				target, m[1], m[2], m[1], have, path)
+		}
+	}
+	return nil
+}
+
+// missingRe matches the go command's message for an import no module of
+// the workspace provides.
+var missingRe = regexp.MustCompile(`no required module provides package (\S+?);`)
+
 // modVersionRe matches a module and its version in `go list -m all`.
 var modVersionRe = regexp.MustCompile(`(?m)^(\S+) (v\S+)`)
 
@@ -683,39 +751,10 @@ func (b *Builder) Module(ctx context.Context, path, version string, progress io.
 	}
 	mod, err := modOf()
 	if err != nil || version != "" {
-		target := path + "@latest"
-		if version != "" {
-			target = path + "@" + version
-		}
-		fmt.Fprintf(progress, "fetching %s …\n", target)
-		cells := filepath.Join(b.ws, "cells")
-		oldMod, _ := os.ReadFile(filepath.Join(cells, "go.mod"))
-		oldSum, _ := os.ReadFile(filepath.Join(cells, "go.sum"))
-		restore := func() {
-			os.WriteFile(filepath.Join(cells, "go.mod"), oldMod, 0o644)
-			os.WriteFile(filepath.Join(cells, "go.sum"), oldSum, 0o644)
-		}
-		if out, err := b.goCmd(ctx, "get", target).CombinedOutput(); err != nil {
-			restore()
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("go get %s failed: %s", target, strings.TrimSpace(string(out)))
-		}
-		out, err := b.goCmd(ctx, "list", "-m", "all").Output()
-		if err != nil {
-			restore()
-			return nil, fmt.Errorf("listing the modules after go get %s: %v", target, err)
-		}
-		for _, m := range modVersionRe.FindAllStringSubmatch(string(out), -1) {
-			if have, ok := b.env.Deps[m[1]]; ok && have != "" && have != m[2] {
-				restore()
-				return nil, fmt.Errorf("%s needs %s %s, but the kernel is built with %s %s, and a plugin must use the kernel's versions: try an older version of the module (%%go get %s@VERSION)",
-					target, m[1], m[2], m[1], have, path)
-			}
+		if err := b.fetch(ctx, path, version, progress); err != nil {
+			return nil, err
 		}
 		if mod, err = modOf(); err != nil {
-			restore()
 			return nil, fmt.Errorf("%s: %s", path, mod)
 		}
 	}

@@ -222,3 +222,28 @@ func hidden() {}
 		}
 	}
 }
+
+// TestCompileFetchesModule: a compiled cell importing a module no cell
+// fetched yet gets it through the Go module proxy (needs the network).
+func TestCompileFetchesModule(t *testing.T) {
+	b := testBuilder(t)
+	if out, _ := exec.Command("go", "env", "GOPROXY").Output(); strings.TrimSpace(string(out)) == "off" {
+		t.Skip("GOPROXY=off")
+	}
+	var progress strings.Builder
+	b.Progress = &progress
+	p, err := b.Compile(context.Background(), "ids", "import \"github.com/google/uuid\"\n\nfunc New() string { return uuid.NewString() }\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(progress.String(), "fetching github.com/google/uuid@latest") {
+		t.Errorf("progress %q", progress.String())
+	}
+	mod, _ := os.ReadFile(filepath.Join(b.ws, "cells", "go.mod"))
+	if !strings.Contains(string(mod), "github.com/google/uuid v") {
+		t.Errorf("go.mod lacks the module:\n%s", mod)
+	}
+	if p.Path != ModulePath+"/ids/v1" {
+		t.Errorf("path %s", p.Path)
+	}
+}

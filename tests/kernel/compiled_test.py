@@ -157,6 +157,11 @@ func F() int {
         content, _, _ = self.run_cell("%go get golang.org/x/image/math/fixed@v0.31.0", timeout=300)
         self.assertEqual(content["status"], "error")
         self.assertIn("needs golang.org/x/image v0.31.0, but the kernel is built with golang.org/x/image v0.", content["evalue"])
+        # A compiled cell importing the module fetched above.
+        out, _ = self.ok('%%compile ids\nimport "github.com/google/uuid"\n\n'
+                         'func New(name string) string { return uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)).String() }')
+        out, _ = self.ok('fmt.Println(ids.New("gopherprop") == u.String())')
+        self.assertEqual(out.strip(), "true")
         # A package of a module the kernel already has, not preloaded.
         out, _ = self.ok('import "gonum.org/v1/gonum/graph/simple"\n'
                          'g := simple.NewUndirectedGraph()\n'
