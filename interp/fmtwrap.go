@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/tools/go/ast/astutil"
+
 	"github.com/gopherprop/gopherprop/interp/internal/cell"
 )
 
@@ -66,6 +68,21 @@ func (s *session) wrapPrints(c *cellRun, ren map[string]string) {
 	for id, obj := range c.info.Uses {
 		if p := fset.Position(id.Pos()); p.Filename == "cell" {
 			w.uses[[2]int{p.Line, p.Column}] = obj
+		}
+	}
+	methodExprs := map[posKey]*types.Selection{}
+	for se, sel := range c.info.Selections {
+		if sel.Kind() == types.MethodExpr {
+			a, b := fset.Position(se.Pos()), fset.Position(se.End())
+			if a.Filename == "cell" {
+				methodExprs[posKey{a.Line, a.Column, b.Line, b.Column}] = sel
+			}
+		}
+	}
+	for i := range c.items {
+		it := &c.items[i]
+		if len(methodExprs) > 0 && w.rewriteMethodExprs(it, methodExprs) {
+			it.Rewritten, it.ExprRewritten = true, true
 		}
 	}
 	for i := range c.items {
@@ -247,18 +264,22 @@ func (w *fmtWrapper) wrapArg(it *cell.Item, e ast.Expr, typeName bool) ast.Expr 
 	if err != nil {
 		return nil
 	}
-	clearPos(fl)
+	clearPos(fl, e.Pos())
 	cell.RenameTypes(fl, w.ren)
 	return &ast.CallExpr{Fun: fl, Args: []ast.Expr{e}}
 }
 
 // clearPos sets every position in node to NoPos, so that the printer
-// keeps the positions of the surrounding cell code.
-func clearPos(node ast.Node) {
+// keeps the positions of the surrounding cell code; the ellipsis of a
+// variadic call, which must stay valid, is set to anchor.
+func clearPos(node ast.Node, anchor token.Pos) {
 	posT := reflect.TypeOf(token.NoPos)
 	ast.Inspect(node, func(n ast.Node) bool {
 		if n == nil {
 			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok && call.Ellipsis.IsValid() {
+			defer func() { call.Ellipsis = anchor }()
 		}
 		v := reflect.ValueOf(n)
 		if v.Kind() != reflect.Pointer || v.IsNil() {
@@ -518,6 +539,73 @@ func (g *convGen) methods(t types.Type) string {
 	return fmt.Sprintf("func(v *%s.FV) *%s.FV { return %s.FMethods(v, %s) }", rtName, rtName, rtName, strings.Join(args, ", "))
 }
 
+// rewriteMethodExprs replaces the method expressions T.M and (*T).M in it
+// by function literals calling the method (yaegi calls a method expression
+// with the wrong number of arguments).
+func (w *fmtWrapper) rewriteMethodExprs(it *cell.Item, sels map[posKey]*types.Selection) bool {
+	changed := false
+	apply := func(c *astutil.Cursor) bool {
+		se, ok := c.Node().(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		a, b := it.Fset.Position(se.Pos()), it.Fset.Position(se.End())
+		sel := sels[posKey{a.Line - 1, a.Column, b.Line - 1, b.Column}]
+		if sel == nil {
+			return true
+		}
+		sig, ok := sel.Type().(*types.Signature)
+		if !ok {
+			return true
+		}
+		g := &convGen{w: w, memo: map[types.Type]int{}}
+		var params, args []string
+		for i := 0; i < sig.Params().Len(); i++ {
+			ts, ok := g.typeString(sig.Params().At(i).Type())
+			if !ok {
+				return true
+			}
+			name := "a" + strconv.Itoa(i)
+			if i == sig.Params().Len()-1 && sig.Variadic() {
+				ts = "..." + strings.TrimPrefix(ts, "[]")
+				name += "..."
+			}
+			params = append(params, "a"+strconv.Itoa(i)+" "+ts)
+			args = append(args, name)
+		}
+		var results []string
+		for i := 0; i < sig.Results().Len(); i++ {
+			ts, ok := g.typeString(sig.Results().At(i).Type())
+			if !ok {
+				return true
+			}
+			results = append(results, ts)
+		}
+		call := fmt.Sprintf("a0.%s(%s)", sel.Obj().Name(), strings.Join(args[1:], ", "))
+		body := call
+		if len(results) > 0 {
+			body = "return " + call
+		}
+		src := fmt.Sprintf("func(%s) (%s) { %s }", strings.Join(params, ", "), strings.Join(results, ", "), body)
+		fl, err := parser.ParseExpr(src)
+		if err != nil {
+			return true
+		}
+		clearPos(fl, se.Pos())
+		cell.RenameTypes(fl, w.ren)
+		c.Replace(fl)
+		changed = true
+		return false
+	}
+	for i, d := range it.Decls {
+		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)
+	}
+	for i, st := range it.Stmts {
+		it.Stmts[i] = astutil.Apply(st, apply, nil).(ast.Stmt)
+	}
+	return changed
+}
+
 // errorsAs rewrites errors.As(err, &target) for a target of a cell type:
 // compiled errors.As cannot see that the interpreted type implements error.
 // The chain is walked in interpreted code, with Go's rules (Unwrap() error,
@@ -587,7 +675,7 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 	if err != nil {
 		return false
 	}
-	clearPos(fl)
+	clearPos(fl, call.Pos())
 	cell.RenameTypes(fl, w.ren)
 	call.Fun = fl
 	return true

@@ -65,3 +65,48 @@ func TestErrorsCellTypes(t *testing.T) {
 		{code: "func check() bool { var t *MyErr; ok := errors.As(fail(), &t); return ok && t.Code == 42 }\ncheck()", value: "true"},
 	})
 }
+
+// TestMethodExprsAndDecls checks method expressions, a typed iota block
+// declared before its type, and := of a named result inside a function.
+func TestMethodExprsAndDecls(t *testing.T) {
+	runSteps(t, []step{
+		{code: "type Pt struct{ X int }\nfunc (p Pt) Get() int { return p.X }\nfunc (p *Pt) Set(v int) { p.X = v }\n" +
+			"func (p Pt) Sum(xs ...int) int { s := p.X; for _, x := range xs { s += x }; return s }"},
+		{code: "f := Pt.Get\ng := (*Pt).Set\nq := Pt{3}\ng(&q, 7)\nfmt.Println(f(q), Pt.Sum(q, 1, 2), (*Pt).Get(&q))", out: "7 10 7\n"},
+		{code: "func use() int { h := Pt.Get; return h(Pt{9}) }\nuse()", value: "9"},
+		{code: "const (\n\tKA Kind = iota\n\tKB\n\tKC\n)\ntype Kind int\nfmt.Println(KA, KB, KC)", out: "0 1 2\n"},
+		{code: "const N = 3\ntype Arr [N]int\nvar a Arr\nlen(a)", value: "3"},
+		{code: "import \"strconv\"\nfunc parse(s string) (n int, err error) {\n\tr, err := strconv.Atoi(s)\n\tif err != nil {\n\t\treturn 0, err\n\t}\n\treturn r * 2, nil\n}\nfmt.Println(parse(\"21\"))\nfmt.Println(parse(\"x\"))",
+			out: "42 <nil>\n0 strconv.Atoi: parsing \"x\": invalid syntax\n"},
+	})
+}
+
+// TestDeadlock checks that a cell whose goroutines are all blocked stops
+// with Go's message and keeps the session, and that goroutines that sleep
+// or compute are not taken for a deadlock.
+func TestDeadlock(t *testing.T) {
+	const msg = "fatal error: all goroutines are asleep - deadlock!"
+	runSteps(t, []step{
+		{code: "kept := 41\nch := make(chan int)\nch <- 1", err: msg},
+		{code: "kept + 1", value: "42"},
+		{code: "import \"sync\"\nvar wg sync.WaitGroup\nwg.Add(1)\ngo func() {}()\nwg.Wait()", err: msg},
+		{code: "select {}", err: msg},
+		{code: "import \"time\"\ndone := make(chan bool)\ngo func() { time.Sleep(2500 * time.Millisecond); done <- true }()\n<-done\nfmt.Println(\"slept\")", out: "slept\n"},
+		{code: "res := make(chan int)\nfunc work(n int) { s := 0; for i := 0; i < n; i++ { s += i }; res <- s }\ngo work(2000000)\nfmt.Println(<-res)", out: "1999999000000\n"},
+	})
+}
+
+// TestDeadlockInWorker checks the deadlock error through the worker
+// process, whose own goroutines (memory watchdog, pipes) must not hide it.
+func TestDeadlockInWorker(t *testing.T) {
+	e := newTestEvaluator(t, nil)
+	mustValue(t, e, "kept := 41", "<no result>")
+	_, err, out := exec1(t, e, "ch := make(chan int)\nfmt.Println(\"before\")\nch <- 1")
+	if err == nil || err.Name != "FatalError" || err.Value != "fatal error: all goroutines are asleep - deadlock!" {
+		t.Fatalf("want Go's deadlock error, got %v", err)
+	}
+	if got := out.text("stdout"); got != "before\n" {
+		t.Fatalf("stdout %q", got)
+	}
+	mustValue(t, e, "kept + 1", "42")
+}

@@ -71,8 +71,12 @@ type cellResult struct {
 // the user: errors speak of the names the user wrote.
 func (s *session) run(ctx context.Context, code string, count int) (cellResult, *kernel.ExecError) {
 	s.serial = s.serial%maxCellSerial + 1
+	s.cells[strconv.Itoa(s.serial)] = cellInfo{src: code, count: count}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.deadlocked.Store(false)
+	defer s.watchDeadlock(cancel, &s.deadlocked)()
 	c := &cellRun{ctx: ctx, code: code, cid: strconv.Itoa(s.serial)}
-	s.cells[c.cid] = cellInfo{src: code, count: count}
 	s.frames.reset()
 	s.curLine, s.curCol, s.curWrapped = 0, 0, false
 	for _, st := range pipeline {

@@ -72,7 +72,7 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 		if err != nil {
 			return nil, nil, nil, nil, final, false
 		}
-		info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}}
+		info = &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}, Selections: map[*ast.SelectorExpr]*types.Selection{}}
 		conf := types.Config{Importer: s.importer, Error: func(err error) {
 			if te, ok := err.(types.Error); ok {
 				errs = append(errs, te)

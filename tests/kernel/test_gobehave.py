@@ -6,8 +6,9 @@ Runs cells in the real gopherprop kernel (kernelspec installed by
 tests/kernel/lib.sh; its name is $GOPHERPROP_KERNEL_NAME, default
 "gopherprop") through jupyter_client and compares what they print with what
 `go run` prints for the same declarations and statements: values of
-cell-declared types through fmt, encoding/json and errors.As, and func main
-as an ordinary function. One kernel serves the class; each test uses its
+cell-declared types through fmt, encoding/json and errors.As, func main
+as an ordinary function, method expressions, a typed iota block declared
+before its type, and Go's deadlock error with the session kept. One kernel serves the class; each test uses its
 own names.
 """
 
@@ -96,6 +97,26 @@ class GoBehaviour(unittest.TestCase):
         self.assertEqual(out, "next\n")
         out, _ = self.ok("main()")
         self.assertEqual(out, "main ran\n")
+
+    def test_deadlock_keeps_state(self):
+        self.ok("gbKept := 41")
+        content, out, _ = self.run_cell('gbCh := make(chan int)\nfmt.Println("before")\ngbCh <- 1')
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["evalue"], "fatal error: all goroutines are asleep - deadlock!")
+        self.assertEqual(out, "before\n")
+        _, result = self.ok("gbKept + 1")
+        self.assertEqual(result, "42")
+
+    def test_method_expressions_and_iota(self):
+        out, _ = self.ok(
+            "type GbPt struct{ X int }\n"
+            "func (p GbPt) Get() int { return p.X }\n"
+            "func (p *GbPt) Set(v int) { p.X = v }\n"
+            "f := GbPt.Get\ng := (*GbPt).Set\nq := GbPt{3}\ng(&q, 7)\nfmt.Println(f(q))"
+        )
+        self.assertEqual(out, "7\n")
+        out, _ = self.ok("const (\n\tGbA GbKind = iota\n\tGbB\n\tGbC\n)\ntype GbKind int\nfmt.Println(GbA, GbB, GbC)")
+        self.assertEqual(out, "0 1 2\n")
 
 
 if __name__ == "__main__":

@@ -154,3 +154,57 @@ func NamesDefined(items []Item, funcs bool) map[string]bool {
 	})
 	return out
 }
+
+// TypesFirst moves, within each run of consecutive declaration items, a
+// type declaration up to just before the first item of the run that uses
+// it, when the type itself uses nothing declared in between: yaegi
+// evaluates a run in order, and a typed iota block declared before its type
+// (const ( A Kind = iota; B ) … type Kind int) gives wrong values.
+func TypesFirst(items []Item) []Item {
+	for start := 0; start < len(items); {
+		if items[start].Kind != DeclItem {
+			start++
+			continue
+		}
+		end := start
+		for end < len(items) && items[end].Kind == DeclItem {
+			end++
+		}
+		for j := start + 1; j < end; j++ {
+			if DeclKind(items[j].Decls) != token.TYPE {
+				continue
+			}
+			names := DeclNames(items[j].Decls)
+			refs := IdentRefs(items[j].Decls)
+			first := -1
+			for i := start; i < j && first < 0; i++ {
+				r := IdentRefs(items[i].Decls)
+				for _, n := range names {
+					if r[n] {
+						first = i
+						break
+					}
+				}
+			}
+			if first < 0 {
+				continue
+			}
+			ok := true
+			for i := first; i < j; i++ {
+				for _, n := range DeclNames(items[i].Decls) {
+					if refs[n] {
+						ok = false
+					}
+				}
+			}
+			if !ok {
+				continue
+			}
+			it := items[j]
+			copy(items[first+1:j+1], items[first:j])
+			items[first] = it
+		}
+		start = end
+	}
+	return items
+}

@@ -286,6 +286,15 @@ func (im *Importer) typ(t reflect.Type) types.Type {
 	if typ, ok := im.named[t]; ok {
 		return typ
 	}
+	if t.Name() != "" && t.PkgPath() != "" {
+		// An instance of a generic type (atomic.Pointer[T]): a named
+		// type without methods, made before its underlying type so that
+		// a type that refers to itself through it ends.
+		named := types.NewNamed(types.NewTypeName(token.NoPos, im.pkg(t.PkgPath()), t.Name(), nil), nil, nil)
+		im.named[t] = named
+		named.SetUnderlying(im.underlying(t))
+		return named
+	}
 	return im.underlying(t)
 }
 
