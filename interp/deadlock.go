@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,45 +47,77 @@ var blockedStates = map[string]bool{
 	"sync.WaitGroup.Wait": true, "sync.Cond.Wait": true, "semacquire": true,
 }
 
-// watchDeadlock starts the watchdog for one cell; cancel stops the cell
-// (setting *found first) and the returned stop function ends the watchdog.
-func (s *session) watchDeadlock(cancel context.CancelFunc, found *atomic.Bool) (stop func()) {
+// deadlockWatch is the session's one watchdog goroutine (started with the
+// first cell, so that cells do not change the worker's goroutine count) and
+// the cell it watches.
+type deadlockWatch struct {
+	mu     sync.Mutex
+	cancel context.CancelFunc // of the running cell, nil when none is watched
+	gen    int                // counts watched cells
+	found  atomic.Bool        // the running cell was stopped as deadlocked
+}
+
+// watchDeadlock starts watching the cell that cancel stops; the returned
+// function stops watching it.
+func (s *session) watchDeadlock(cancel context.CancelFunc) (stop func()) {
+	s.deadlock.found.Store(false)
 	for _, ci := range s.cells {
 		if timerUse.MatchString(ci.src) {
 			return func() {}
 		}
 	}
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(deadlockInterval)
-		defer t.Stop()
-		buf := make([]byte, 1<<20)
-		n := 0
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			k := runtime.Stack(buf, true)
-			if k == len(buf) && len(buf) < 64<<20 {
-				buf = make([]byte, 2*len(buf))
-				n = 0
+	d := &s.deadlock
+	d.mu.Lock()
+	if d.gen == 0 {
+		go d.loop()
+	}
+	d.gen++
+	d.cancel = cancel
+	d.mu.Unlock()
+	return func() {
+		d.mu.Lock()
+		d.cancel = nil
+		d.mu.Unlock()
+	}
+}
+
+// loop samples the goroutine stacks while a cell is watched.
+func (d *deadlockWatch) loop() {
+	t := time.NewTicker(deadlockInterval)
+	defer t.Stop()
+	buf := make([]byte, 1<<20)
+	n, gen := 0, -1
+	for range t.C {
+		d.mu.Lock()
+		watching, g := d.cancel != nil, d.gen
+		d.mu.Unlock()
+		if !watching || g != gen {
+			n, gen = 0, g
+			if !watching {
 				continue
 			}
-			if allBlocked(buf[:k]) {
-				n++
-			} else {
-				n = 0
-			}
-			if n >= deadlockSamples {
-				found.Store(true)
-				cancel()
-				return
-			}
 		}
-	}()
-	return func() { close(done) }
+		k := runtime.Stack(buf, true)
+		if k == len(buf) && len(buf) < 64<<20 {
+			buf = make([]byte, 2*len(buf))
+			n = 0
+			continue
+		}
+		if allBlocked(buf[:k]) {
+			n++
+		} else {
+			n = 0
+		}
+		if n >= deadlockSamples {
+			d.mu.Lock()
+			if d.cancel != nil && d.gen == gen {
+				d.found.Store(true)
+				d.cancel()
+			}
+			d.mu.Unlock()
+			n = 0
+		}
+	}
 }
 
 // allBlocked reports whether a goroutine dump shows interpreted goroutines,
@@ -99,7 +132,7 @@ func allBlocked(dump []byte) bool {
 			continue
 		}
 		state, _, _ := strings.Cut(head[i+1:j], ",")
-		if strings.Contains(frames, "interp.(*session).watchDeadlock") || strings.Contains(frames, "interp.memoryWatchdog") {
+		if strings.Contains(frames, "interp.(*deadlockWatch).loop") || strings.Contains(frames, "interp.memoryWatchdog") {
 			continue // this watchdog, the worker's memory watchdog
 		}
 		if !strings.Contains(frames, "github.com/traefik/yaegi/interp.") {

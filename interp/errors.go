@@ -121,7 +121,7 @@ func (s *session) mapPositions(msg string) string {
 // own positions and the offending line quoted.
 func (s *session) failure(ctx context.Context, err error, cid string) *kernel.ExecError {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-		if s.deadlocked.Load() {
+		if s.deadlock.found.Load() {
 			return s.deadlockFailure(cid)
 		}
 		return kernel.NewExecError("Interrupted", "the cell was interrupted (state is kept)",

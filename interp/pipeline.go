@@ -74,8 +74,7 @@ func (s *session) run(ctx context.Context, code string, count int) (cellResult, 
 	s.cells[strconv.Itoa(s.serial)] = cellInfo{src: code, count: count}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s.deadlocked.Store(false)
-	defer s.watchDeadlock(cancel, &s.deadlocked)()
+	defer s.watchDeadlock(cancel)()
 	c := &cellRun{ctx: ctx, code: code, cid: strconv.Itoa(s.serial)}
 	s.frames.reset()
 	s.curLine, s.curCol, s.curWrapped = 0, 0, false

@@ -9,7 +9,6 @@ import (
 	"os"
 	"reflect"
 	"strings"
-	"sync/atomic"
 
 	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -87,17 +86,17 @@ type cellInfo struct {
 // session is a yaegi interpreter plus the cell front-end state. It is not
 // safe for concurrent use except for interrupt (context cancellation).
 type session struct {
-	deadlocked atomic.Bool // the running cell was stopped by the deadlock watchdog (deadlock.go)
-	in         *yaegi.Interpreter
-	stdout     io.Writer
-	stderr     io.Writer
-	frames     *frameCatcher
-	imports    map[string]string // local name -> import path
-	decls      map[string]*declRec
-	seq        int
-	serial     int
-	cells      map[string]cellInfo
-	binPkgs    map[string]map[string]reflect.Value
+	deadlock deadlockWatch // deadlock.go
+	in       *yaegi.Interpreter
+	stdout   io.Writer
+	stderr   io.Writer
+	frames   *frameCatcher
+	imports  map[string]string // local name -> import path
+	decls    map[string]*declRec
+	seq      int
+	serial   int
+	cells    map[string]cellInfo
+	binPkgs  map[string]map[string]reflect.Value
 	// position of the top-level statement being run, for panics that
 	// yaegi reports without a frame in the current cell
 	curLine, curCol int
