@@ -124,6 +124,9 @@ func (w *fmtWrapper) wrapCall(it *cell.Item, call *ast.CallExpr) bool {
 			if pn.Imported().Path() == "errors" && sel.Sel.Name == "As" && len(call.Args) == 2 {
 				return w.errorsAs(it, call)
 			}
+			if pn.Imported().Path() == "errors" && sel.Sel.Name == "Is" && len(call.Args) == 2 {
+				return w.errorsIs(it, call)
+			}
 			if f, ok := printFuncs[pn.Imported().Path()]; ok {
 				if i, ok := f[sel.Sel.Name]; ok {
 					first = i
@@ -677,6 +680,68 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 	}
 	clearPos(fl, call.Pos())
 	cell.RenameTypes(fl, w.ren)
+	call.Fun = fl
+	return true
+}
+
+// errorsIs rewrites errors.Is(err, target) when target may hold a value of
+// a cell type: compiled errors.Is compares the interpreter's wrappers of
+// such values, which differ each time a value crosses into compiled code.
+// The chain is walked with Go's rules (==, Is methods, Unwrap).
+func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
+	t := w.typeOf(it, call.Args[1])
+	g := &convGen{w: w, memo: map[types.Type]int{}}
+	if t == nil || !g.needs(t) {
+		return false
+	}
+	src := fmt.Sprintf(`func(err, target error) bool {
+	if err == nil || target == nil {
+		return err == target
+	}
+	var is func(error) bool
+	is = func(err error) bool {
+		for err != nil {
+			if %[1]s.SameError(err, target) {
+				return true
+			}
+			if x, ok := err.(interface{ Is(error) bool }); ok && x.Is(target) {
+				return true
+			}
+			if x, ok := err.(interface{ Unwrap() []error }); ok {
+				for _, e := range x.Unwrap() {
+					if is(e) {
+						return true
+					}
+				}
+				return false
+			}
+			if x, ok := err.(interface{ Unwrap() error }); ok {
+				err = x.Unwrap()
+				continue
+			}
+			if es, ok := %[1]s.UnwrapAll(err); ok {
+				for _, e := range es {
+					if is(e) {
+						return true
+					}
+				}
+				return false
+			}
+			e, ok := %[1]s.Unwrap(err)
+			if !ok {
+				return false
+			}
+			err = e
+		}
+		return false
+	}
+	return is(err)
+}`, rtName)
+	fl, err := parser.ParseExpr(src)
+	if err != nil {
+		return false
+	}
+	clearPos(fl, call.Pos())
 	call.Fun = fl
 	return true
 }

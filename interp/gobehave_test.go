@@ -63,6 +63,9 @@ func TestErrorsCellTypes(t *testing.T) {
 		{code: "var me2 *MyErr\nfmt.Println(errors.As(errors.New(\"plain\"), &me2), me2 == nil)", out: "false true\n"},
 		{code: "j := errors.Join(errors.New(\"a\"), fmt.Errorf(\"b: %w\", &MyErr{5}))\nfmt.Println(errors.As(j, &me2), me2.Code)", out: "true 5\n"},
 		{code: "func check() bool { var t *MyErr; ok := errors.As(fail(), &t); return ok && t.Code == 42 }\ncheck()", value: "true"},
+		{code: "var sentinel = &MyErr{1}\ne4 := fmt.Errorf(\"x: %w\", sentinel)\n" +
+			"fmt.Println(errors.Is(e4, sentinel), errors.Is(e4, &MyErr{1}), errors.Is(sentinel, sentinel), errors.Is(nil, sentinel))", out: "true false true false\n"},
+		{code: "var ErrNotFound = errors.New(\"not found\")\ne3 := fmt.Errorf(\"lookup: %w\", ErrNotFound)\nfmt.Println(errors.Is(e3, ErrNotFound), errors.Is(e3, sentinel))", out: "true false\n"},
 	})
 }
 
@@ -109,4 +112,22 @@ func TestDeadlockInWorker(t *testing.T) {
 		t.Fatalf("stdout %q", got)
 	}
 	mustValue(t, e, "kept + 1", "42")
+}
+
+// TestGoDifferences pins each remaining difference from compiled Go that
+// %help and the README list, so that the list stays true: when one of
+// these starts to behave as Go, update the list and this test.
+func TestGoDifferences(t *testing.T) {
+	runSteps(t, []step{
+		// Range-over-func iterators (Go 1.23) and the iter package.
+		{code: "for x := range func(yield func(int) bool) { yield(1) } {\n\tfmt.Println(x)\n}", err: "range-over-func"},
+		{code: "import \"iter\"", err: "not available"},
+		{code: "import \"slices\"\nslices.Sorted", err: "undefined: slices.Sorted"},
+		// The standard library is Go 1.22's.
+		{code: "import \"strings\"\nstrings.Lines", err: "undefined: strings.Lines"},
+		// An index out of range does not name the index and the length.
+		{code: "xs := []int{1, 2, 3}\ni := 5\n_ = xs[i]", err: "index out of range"},
+		// A cell type's Is method is not consulted by errors.Is.
+		{code: "import \"errors\"\ntype CodeErr int\nfunc (c CodeErr) Error() string { return \"c\" }\nfunc (c CodeErr) Is(t error) bool { return true }\nerrors.Is(CodeErr(5), CodeErr(0))", value: "false"},
+	})
 }

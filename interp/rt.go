@@ -30,6 +30,7 @@ var rtSymbols = map[string]map[string]reflect.Value{
 		"IValue":    reflect.ValueOf(rtIValue),
 		"Unwrap":    reflect.ValueOf(rtUnwrap),
 		"UnwrapAll": reflect.ValueOf(rtUnwrapAll),
+		"SameError": reflect.ValueOf(rtSameError),
 	},
 }
 
@@ -87,4 +88,17 @@ func rtUnwrapAll(err error) ([]error, bool) {
 		return u.Unwrap(), true
 	}
 	return nil, false
+}
+
+// rtSameError reports whether two errors are the same value as errors.Is
+// compares them (==), looking through yaegi's interface wrappers.
+func rtSameError(a, b error) bool {
+	x, y := rtIValue(a), rtIValue(b)
+	if x == nil || y == nil {
+		return x == y
+	}
+	if !reflect.TypeOf(x).Comparable() || reflect.TypeOf(x) != reflect.TypeOf(y) {
+		return false
+	}
+	return x == y
 }
