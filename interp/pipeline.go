@@ -46,8 +46,9 @@ type cellRun struct {
 	items []cell.Item // split
 	// check: the checker's information on the cell and its package (nil
 	// when the checker stepped aside)
-	info *types.Info
-	tpkg *types.Package
+	info    *types.Info
+	tpkg    *types.Package
+	checked *ast.File // the checker's file of the cell
 	// rewrite: fresh hidden names of redefined types (user name -> hidden),
 	// the types and methods the cell declares, the rewriter used, and the
 	// final expression statement taken out of the last item.

@@ -15,6 +15,7 @@ import (
 // features the interpreter lacks are rewritten (cell.Rewriter); and the
 // final expression statement is set aside for render.
 func (s *session) rewrite(c *cellRun) *kernel.ExecError {
+	s.rangeFuncs(c) // rangefunc.go
 	items := cell.TypesFirst(c.items)
 	c.fresh = s.planRedefinitions(items)
 	ren := map[string]string{}

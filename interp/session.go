@@ -146,8 +146,8 @@ func newSession(stdout, stderr io.Writer) (*session, error) {
 	if err := in.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(display.MapTypes())}}); err != nil {
 		return nil, fmt.Errorf("interp: loading display type maps: %w", err)
 	}
-	if _, err := in.Compile(slicesSortSource); err != nil {
-		return nil, fmt.Errorf("interp: loading slices sorting: %w", err)
+	if err := s.loadStdSources(); err != nil { // stdsrc.go
+		return nil, err
 	}
 	if _, err := s.eval(context.Background(), "import "+rtName+" \""+rtPath+"\""); err != nil {
 		return nil, fmt.Errorf("interp: loading runtime helpers: %w", err)

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/traefik/yaegi/stdlib"
-	"github.com/traefik/yaegi/stdlib/generic"
 
 	"github.com/gopherprop/gopherprop/interp/internal/cell"
 	"github.com/gopherprop/gopherprop/interp/internal/gotypes"
@@ -128,7 +127,7 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 		s.globalTypes[n] = t
 	}
 	s.explicitInstances(c, info, pkg)
-	c.info, c.tpkg = info, pkg
+	c.info, c.tpkg, c.checked = info, pkg, cf
 	return pos, "", false
 }
 
@@ -136,7 +135,7 @@ func (s *session) typeCheck(c *cellRun) (pos token.Position, msg string, bad boo
 func (s *session) importer0() *gotypes.Importer {
 	if s.importer == nil {
 		s.typesFset = token.NewFileSet()
-		s.importer = gotypes.NewImporter(s.typesFset, append(generic.Sources[:], slicesSortSource), stdlib.Symbols, symbols.Symbols, extraSymbols)
+		s.importer = gotypes.NewImporter(s.typesFset, stdSources, stdlib.Symbols, symbols.Symbols, extraSymbols)
 	}
 	return s.importer
 }
@@ -379,15 +378,22 @@ func (s *session) explicitInstances(c *cellRun, info *types.Info, pkg *types.Pac
 				// of a global's definition ("not a generic type") but
 				// not in an assignment: x := F[T](…) becomes
 				// var x X; x = F[T](…).
-				if as, ok := st.(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Lhs) == 1 && len(as.Rhs) == 1 {
-					if id, ok := as.Lhs[0].(*ast.Ident); ok {
-						p := it.Fset.Position(id.Pos())
-						if t, ok := defs[key{p.Line - 1, p.Column}]; ok {
-							decl := &ast.DeclStmt{Decl: &ast.GenDecl{Tok: token.VAR, TokPos: as.Pos(), Specs: []ast.Spec{
-								&ast.ValueSpec{Names: []*ast.Ident{ast.NewIdent(id.Name)}, Type: t}}}}
-							as.Tok = token.ASSIGN
-							out = append(out, decl)
+				if as, ok := st.(*ast.AssignStmt); ok && as.Tok == token.DEFINE && len(as.Rhs) == 1 {
+					var decls []ast.Stmt
+					named := 0
+					for _, l := range as.Lhs {
+						if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+							named++
+							p := it.Fset.Position(id.Pos())
+							if t, ok := defs[key{p.Line - 1, p.Column}]; ok {
+								decls = append(decls, &ast.DeclStmt{Decl: &ast.GenDecl{Tok: token.VAR, TokPos: as.Pos(), Specs: []ast.Spec{
+									&ast.ValueSpec{Names: []*ast.Ident{ast.NewIdent(id.Name)}, Type: t}}}})
+							}
 						}
+					}
+					if len(decls) > 0 && len(decls) == named {
+						as.Tok = token.ASSIGN
+						out = append(out, decls...)
 					}
 				}
 			}
