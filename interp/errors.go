@@ -160,7 +160,7 @@ func hint(msg, src string) string {
 	case msg == "nil type" && !strings.Contains(src, "range"):
 		return "nil type: an internal error of the Go interpreter (yaegi), often caused by a generic function whose type arguments it cannot infer: try explicit type arguments, e.g. F[float64](x)"
 	case msg == "nil type" && strings.Contains(src, "range"):
-		return "cannot range over this value: the Go interpreter (yaegi) supports range over slices, arrays, strings, maps and channels; range over an integer is rewritten only when the integer's type is evident (a literal, len(...), an int variable) — otherwise write for i := 0; i < n; i++ — and range-over-func iterators are not supported: call the function with a yield callback instead"
+		return "cannot range over this value: the Go interpreter (yaegi) supports range over slices, arrays, strings, maps and channels; range over an integer is rewritten only when the integer's type is evident (a literal, len(...), an int variable) — otherwise write for i := 0; i < n; i++ — and range over a func iterator is rewritten only when the cell type-checks: otherwise call the function with a yield callback"
 	}
 	return msg
 }

@@ -15,6 +15,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
 )
 
 // stdCase is a program run both as cells and compiled.
@@ -430,4 +433,38 @@ func sortedLines(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// BenchmarkSessionStart measures a new session (what a worker does before
+// it is ready) and, within it, the part spent compiling stdSources: the
+// ratio of the two is the start-up cost of the generated packages.
+func BenchmarkSessionStart(b *testing.B) {
+	b.Run("session", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := newSession(&syncBuf{}, &syncBuf{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stdsources", func(b *testing.B) {
+		s, err := newSession(&syncBuf{}, &syncBuf{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			s.in = yaegi.New(yaegi.Options{})
+			if err := s.in.Use(stdlib.Symbols); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.in.Use(extraSymbols); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if err := s.loadStdSources(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
