@@ -10,8 +10,8 @@
 //   - T{} of a type parameter T becomes make(T, 0);
 //   - statements calling internal packages (race detector hooks) are
 //     dropped;
-//   - calls of generic functions get explicit type arguments (yaegi infers
-//     them only in simple cases);
+//   - calls of generic functions get explicit type arguments where yaegi
+//     cannot infer them (see simpleGeneric);
 //   - functions implemented by the runtime (no body) or using unsafe are
 //     replaced by the versions in the shim below, written in plain Go:
 //     maps.clone and slices.overlaps with reflect;
@@ -325,10 +325,26 @@ func Generate(pkg string) ([]byte, error) {
 				return true
 			}
 			inst, ok := info.Instances[id]
-			if !ok || inst.TypeArgs.Len() == 0 || os.Getenv("NOEXPLICIT") != "" {
+			if !ok || inst.TypeArgs.Len() == 0 {
 				return true
 			}
-			if _, isFunc := inst.Type.(*types.Signature); !isFunc {
+			sig, isFunc := info.Uses[id].Type().(*types.Signature)
+			if !isFunc {
+				return true
+			}
+			if simpleGeneric(sig) {
+				// Explicit type arguments that are type parameters of a
+				// cell's type fail in yaegi where inference works; an
+				// S ~[]E argument is converted to []E instead.
+				for i, a := range call.Args {
+					if i >= sig.Params().Len() {
+						break
+					}
+					tp, ok := info.TypeOf(a).(*types.TypeParam)
+					if _, isSlice := sig.Params().At(i).Type().(*types.Slice); ok && isSlice && isSliceParam(tp) {
+						call.Args[i] = &ast.CallExpr{Fun: &ast.ArrayType{Elt: typeExpr(tp.Constraint().Underlying().(*types.Interface).EmbeddedType(0).(*types.Union).Term(0).Type().Underlying().(*types.Slice).Elem())}, Args: []ast.Expr{a}}
+					}
+				}
 				return true
 			}
 			var list []ast.Expr
@@ -502,4 +518,47 @@ func isSliceParam(tp *types.TypeParam) bool {
 	}
 	_, isSlice := u.Term(0).Type().Underlying().(*types.Slice)
 	return isSlice
+}
+
+// simpleGeneric reports whether yaegi infers the type arguments of calls
+// of the generic function sig: its type parameters have no core type
+// (~[]E) and its parameters use them only as T, []T, *T or in func types
+// of such.
+func simpleGeneric(sig *types.Signature) bool {
+	tps := sig.TypeParams()
+	for i := 0; i < tps.Len(); i++ {
+		if isSliceParam(tps.At(i)) {
+			return false
+		}
+	}
+	var plain func(t types.Type, depth int) bool
+	plain = func(t types.Type, depth int) bool {
+		switch t := t.(type) {
+		case *types.TypeParam, *types.Basic:
+			return true
+		case *types.Slice:
+			return plain(t.Elem(), depth)
+		case *types.Pointer:
+			return plain(t.Elem(), depth)
+		case *types.Signature:
+			if depth > 0 {
+				return false
+			}
+			for _, tu := range []*types.Tuple{t.Params(), t.Results()} {
+				for i := 0; i < tu.Len(); i++ {
+					if !plain(tu.At(i).Type(), depth+1) {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		return false
+	}
+	for i := 0; i < sig.Params().Len(); i++ {
+		if !plain(sig.Params().At(i).Type(), 0) {
+			return false
+		}
+	}
+	return true
 }
