@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"go/ast"
+	"go/build"
 	"go/doc"
 	"go/format"
 	"go/parser"
@@ -328,7 +329,7 @@ func stdExamples(t *testing.T) ([]stdCase, map[string]bool) {
 	called := map[string]bool{}
 	var cases []stdCase
 	for _, pkg := range stdPackages(t) {
-		dir := filepath.Join(runtime.GOROOT(), "src", pkg)
+		dir := filepath.Join(build.Default.GOROOT, "src", pkg)
 		names, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
 		fset := token.NewFileSet()
 		var files []*ast.File
@@ -358,7 +359,7 @@ func stdExamples(t *testing.T) ([]stdCase, map[string]bool) {
 		}
 	}
 	if len(cases) == 0 {
-		t.Fatalf("no examples found in %s/src: the test needs Go's source", runtime.GOROOT())
+		t.Fatalf("no examples found in %s/src: the test needs Go's source", build.Default.GOROOT)
 	}
 	return cases, called
 }
@@ -377,13 +378,24 @@ func markCalled(f *ast.File, called map[string]bool) {
 
 // exportedFuncs lists the exported functions of a standard package.
 func exportedFuncs(t *testing.T, pkg string) []string {
-	dir := filepath.Join(runtime.GOROOT(), "src", pkg)
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	dir := filepath.Join(build.Default.GOROOT, "src", pkg)
+	bp, err := build.ImportDir(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := doc.New(pkgs[pkg], pkg, 0)
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range bp.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	p, err := doc.NewFromFiles(fset, files, pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
 	for _, f := range p.Funcs {
 		out = append(out, f.Name)
@@ -464,4 +476,31 @@ func BenchmarkSessionStart(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestStdSourcesUpToDate checks that stdsrc/*.go.txt are what
+// stdsrc/gen.sh makes from the installed Go.
+func TestStdSourcesUpToDate(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH: cannot run the generator")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(goCmd, "run", "./stdsrc/gen", "-o", dir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("stdsrc/gen: %v\n%s", err, b)
+	}
+	for _, pkg := range stdPackages(t) {
+		want, err := os.ReadFile(filepath.Join(dir, pkg+".go.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join("stdsrc", pkg+".go.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("stdsrc/%s.go.txt is not what stdsrc/gen.sh makes from %s: run interp/stdsrc/gen.sh", pkg, runtime.Version())
+		}
+	}
 }

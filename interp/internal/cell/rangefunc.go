@@ -114,8 +114,7 @@ func rangeFuncBlock(rs *ast.RangeStmt, label string, ri RangeFunc, tmp func(stri
 	// leave the loop; loops counts the loops the statement is in within
 	// the body, breaks the loops, switches and selects.
 	var walk func(c *astutil.Cursor, loops, breaks int) bool
-	var visit func(n ast.Node, loops, breaks int)
-	visit = func(n ast.Node, loops, breaks int) {
+	visit := func(n ast.Node, loops, breaks int) {
 		astutil.Apply(n, func(c *astutil.Cursor) bool { return walk(c, loops, breaks) }, nil)
 	}
 	walk = func(c *astutil.Cursor, loops, breaks int) bool {
@@ -123,9 +122,6 @@ func rangeFuncBlock(rs *ast.RangeStmt, label string, ri RangeFunc, tmp func(stri
 		case *ast.FuncLit:
 			return false
 		case *ast.ForStmt, *ast.RangeStmt:
-			if c.Node() == n0(rs) {
-				return true
-			}
 			for _, ch := range children(x) {
 				visit(ch, loops+1, breaks+1)
 			}
@@ -198,8 +194,6 @@ func rangeFuncBlock(rs *ast.RangeStmt, label string, ri RangeFunc, tmp func(stri
 	list = append(list, after...)
 	return &ast.BlockStmt{Lbrace: rs.For, List: list, Rbrace: rs.End()}
 }
-
-func n0(rs *ast.RangeStmt) ast.Node { return rs }
 
 // children returns the direct child nodes of a loop, switch or select.
 func children(n ast.Node) []ast.Node {

@@ -113,7 +113,7 @@ func main() {
 
 // Generate returns the interpreter's source of the standard package pkg.
 func Generate(pkg string) ([]byte, error) {
-	dir := filepath.Join(runtime.GOROOT(), "src", pkg)
+	dir := filepath.Join(build.Default.GOROOT, "src", pkg)
 	bp, err := build.ImportDir(dir, 0)
 	if err != nil {
 		return nil, err
