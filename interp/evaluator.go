@@ -309,23 +309,8 @@ func (p *proc) waitMarkers(m *message) {
 func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, *kernel.ExecError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p, err := e.worker()
-	if err != nil {
-		return kernel.ExecuteResult{}, kernel.NewExecError("WorkerError", err.Error())
-	}
-	p.stdout.setSink(out.Stream)
-	p.stderr.setSink(out.Stream)
-	p.stderr.resetTail()
-	defer p.stdout.setSink(nil)
-	defer p.stderr.setSink(nil)
-
-	e.nextID++
-	id := e.nextID
-	if err := p.ctrl.send(&message{Type: "execute", ID: id, Code: req.Code, Count: req.ExecutionCount,
-		Silent: req.Silent, UserExpressions: req.UserExpressions}); err != nil {
-		return kernel.ExecuteResult{}, e.crashed(p, out)
-	}
-	m, xerr := e.await(ctx, p, id, out)
+	m, xerr := e.run(ctx, &message{Type: "execute", Code: req.Code, Count: req.ExecutionCount,
+		Silent: req.Silent, UserExpressions: req.UserExpressions}, out, nil)
 	if xerr != nil {
 		return kernel.ExecuteResult{}, xerr
 	}
@@ -341,12 +326,28 @@ func (e *Evaluator) Execute(ctx context.Context, req kernel.ExecuteRequest, out 
 func (e *Evaluator) Comm(ctx context.Context, cm kernel.CommMessage, out kernel.Output) *kernel.ExecError {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	m, xerr := e.run(ctx, &message{Type: "comm", Comm: &cm}, out, func() {
+		if cm.Type == "comm_close" {
+			e.trackComm(cm)
+		}
+	})
+	if xerr != nil {
+		return xerr
+	}
+	return m.Err
+}
+
+// run sends msg (given the next request ID) to the worker, started if
+// need be, with the worker's stdout and stderr streamed to out, and waits
+// for its reply. before, if not nil, runs once the worker is there. e.mu
+// is held.
+func (e *Evaluator) run(ctx context.Context, msg *message, out kernel.Output, before func()) (*message, *kernel.ExecError) {
 	p, err := e.worker()
 	if err != nil {
-		return kernel.NewExecError("WorkerError", err.Error())
+		return nil, kernel.NewExecError("WorkerError", err.Error())
 	}
-	if cm.Type == "comm_close" {
-		e.trackComm(cm)
+	if before != nil {
+		before()
 	}
 	p.stdout.setSink(out.Stream)
 	p.stderr.setSink(out.Stream)
@@ -354,15 +355,11 @@ func (e *Evaluator) Comm(ctx context.Context, cm kernel.CommMessage, out kernel.
 	defer p.stdout.setSink(nil)
 	defer p.stderr.setSink(nil)
 	e.nextID++
-	id := e.nextID
-	if err := p.ctrl.send(&message{Type: "comm", ID: id, Comm: &cm}); err != nil {
-		return e.crashed(p, out)
+	msg.ID = e.nextID
+	if err := p.ctrl.send(msg); err != nil {
+		return nil, e.crashed(p, out)
 	}
-	m, xerr := e.await(ctx, p, id, out)
-	if xerr != nil {
-		return xerr
-	}
-	return m.Err
+	return e.await(ctx, p, msg.ID, out)
 }
 
 // CommInfo returns the comms the worker has open. See

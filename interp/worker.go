@@ -122,18 +122,7 @@ func memoryWatchdog(limit uint64) {
 
 func (w *worker) handle(msg *message) {
 	switch msg.Type {
-	case "execute":
-		w.mu.Lock()
-		if w.busy {
-			w.mu.Unlock()
-			w.out.send(&message{Type: "result", ID: msg.ID, Err: kernel.NewExecError("Busy", "a cell is still running")})
-			return
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		w.cancel, w.ctx, w.busy = cancel, ctx, true
-		w.mu.Unlock()
-		go w.execute(ctx, cancel, msg)
-	case "comm":
+	case "execute", "comm":
 		w.mu.Lock()
 		if w.busy {
 			w.mu.Unlock()

@@ -3,8 +3,6 @@ package kernel
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"runtime/debug"
 )
 
 // CommMessage is a comm_open, comm_msg or comm_close message (Jupyter's
@@ -92,33 +90,12 @@ func (k *Kernel) handleComm(m *Message) {
 	}
 	var md map[string]any
 	_ = json.Unmarshal(m.Metadata, &md)
-	ctx, cancel := context.WithCancel(k.ctx)
-	k.execMu.Lock()
-	k.execCancel = cancel
-	k.execMu.Unlock()
-	out := newOutput(k, m, ctx, false)
-	var eerr *ExecError
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				k.logf("evaluator panicked on %s: %v\n%s", m.Header.MsgType, r, debug.Stack())
-				eerr = NewExecError("KernelError", fmt.Sprintf("the evaluator panicked: %v", r))
-			}
-		}()
-		eerr = ce.Comm(ctx, CommMessage{Type: m.Header.MsgType, CommID: req.CommID, TargetName: req.TargetName,
+	eerr := k.evaluate(m, false, func(ctx context.Context, out *output) *ExecError {
+		return ce.Comm(ctx, CommMessage{Type: m.Header.MsgType, CommID: req.CommID, TargetName: req.TargetName,
 			Data: nonNil(req.Data), Metadata: md, Buffers: m.Buffers}, out)
-	}()
-	out.flush()
-	k.execMu.Lock()
-	k.execCancel = nil
-	k.execMu.Unlock()
-	cancel()
+	})
 	if eerr != nil {
-		tb := eerr.Traceback
-		if tb == nil {
-			tb = []string{}
-		}
-		k.publish(m, "error", map[string]any{"ename": eerr.Name, "evalue": eerr.Value, "traceback": tb})
+		k.publishError(m, eerr)
 	}
 }
 

@@ -40,24 +40,9 @@ func (k *Kernel) handleExecute(m *Message) {
 		k.publish(m, "execute_input", map[string]any{"code": req.Code, "execution_count": count})
 	}
 
-	ctx, cancel := context.WithCancel(k.ctx)
-	k.execMu.Lock()
-	k.execCancel = cancel
-	k.execMu.Unlock()
-	out := newOutput(k, m, ctx, req.AllowStdin)
-
-	var (
-		res  ExecuteResult
-		eerr *ExecError
-	)
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				k.logf("evaluator panicked: %v\n%s", r, debug.Stack())
-				eerr = &ExecError{Name: "KernelError", Value: fmt.Sprintf("the evaluator panicked: %v", r),
-					Traceback: []string{fmt.Sprintf("KernelError: the evaluator panicked: %v", r)}}
-			}
-		}()
+	var res ExecuteResult
+	eerr := k.evaluate(m, req.AllowStdin, func(ctx context.Context, out *output) *ExecError {
+		var eerr *ExecError
 		res, eerr = k.ev.Execute(ctx, ExecuteRequest{
 			Code:            req.Code,
 			Silent:          req.Silent,
@@ -66,21 +51,13 @@ func (k *Kernel) handleExecute(m *Message) {
 			UserExpressions: req.UserExpressions,
 			ExecutionCount:  count,
 		}, out)
-	}()
-	out.flush()
-
-	k.execMu.Lock()
-	k.execCancel = nil
-	k.execMu.Unlock()
-	cancel()
+		return eerr
+	})
 
 	if eerr != nil {
-		tb := eerr.Traceback
-		if tb == nil {
-			tb = []string{}
-		}
+		tb := eerr.traceback()
 		if !req.Silent {
-			k.publish(m, "error", map[string]any{"ename": eerr.Name, "evalue": eerr.Value, "traceback": tb})
+			k.publishError(m, eerr)
 		}
 		if store {
 			k.history.Add(count, req.Code, nil)
@@ -145,4 +122,44 @@ func (k *Kernel) abortQueued() {
 			return
 		}
 	}
+}
+
+// evaluate runs call, one request to the evaluator, as the interruptible
+// request of the moment: with a context that Interrupt cancels and an
+// output that publishes under m. A panic of the evaluator becomes a
+// KernelError; the output is flushed before evaluate returns.
+func (k *Kernel) evaluate(m *Message, allowStdin bool, call func(ctx context.Context, out *output) *ExecError) (eerr *ExecError) {
+	ctx, cancel := context.WithCancel(k.ctx)
+	k.execMu.Lock()
+	k.execCancel = cancel
+	k.execMu.Unlock()
+	out := newOutput(k, m, ctx, allowStdin)
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				k.logf("evaluator panicked on %s: %v\n%s", m.Header.MsgType, r, debug.Stack())
+				eerr = NewExecError("KernelError", fmt.Sprintf("the evaluator panicked: %v", r))
+			}
+		}()
+		eerr = call(ctx, out)
+	}()
+	out.flush()
+	k.execMu.Lock()
+	k.execCancel = nil
+	k.execMu.Unlock()
+	cancel()
+	return eerr
+}
+
+// publishError publishes eerr as an error message on IOPub under m.
+func (k *Kernel) publishError(m *Message, eerr *ExecError) {
+	k.publish(m, "error", map[string]any{"ename": eerr.Name, "evalue": eerr.Value, "traceback": eerr.traceback()})
+}
+
+// traceback returns e's traceback, never nil (the protocol wants a list).
+func (e *ExecError) traceback() []string {
+	if e.Traceback == nil {
+		return []string{}
+	}
+	return e.Traceback
 }

@@ -38,17 +38,39 @@ func RenameTypes(node ast.Node, m map[string]string) bool {
 	if len(m) == 0 || node == nil {
 		return false
 	}
+	return renameIdents(node, func(name string) (string, bool) {
+		to, ok := m[UserName(name)]
+		return to, ok && name != to
+	}, func(c *astutil.Cursor) bool {
+		switch p := c.Parent().(type) {
+		case *ast.ValueSpec:
+			return c.Name() == "Names"
+		case *ast.FuncDecl:
+			return c.Name() == "Name"
+		case *ast.AssignStmt:
+			return c.Name() == "Lhs" && p.Tok == token.DEFINE
+		}
+		return false
+	})
+}
+
+// renameIdents renames, inside node, each identifier for which to gives a
+// new name, except where the identifier is not a reference of the scope
+// (a selector's or composite-literal key's name, a struct field or
+// parameter name, a label) or where keep says so. It reports whether
+// anything changed.
+func renameIdents(node ast.Node, to func(name string) (string, bool), keep func(c *astutil.Cursor) bool) bool {
 	changed := false
 	astutil.Apply(node, func(c *astutil.Cursor) bool {
 		id, ok := c.Node().(*ast.Ident)
 		if !ok {
 			return true
 		}
-		to, ok := m[UserName(id.Name)]
-		if !ok || id.Name == to {
+		name, ok := to(id.Name)
+		if !ok {
 			return true
 		}
-		switch p := c.Parent().(type) {
+		switch c.Parent().(type) {
 		case *ast.SelectorExpr:
 			if c.Name() == "Sel" {
 				return true
@@ -61,22 +83,13 @@ func RenameTypes(node ast.Node, m map[string]string) bool {
 			if c.Name() == "Key" {
 				return true
 			}
-		case *ast.ValueSpec:
-			if c.Name() == "Names" {
-				return true
-			}
-		case *ast.FuncDecl:
-			if c.Name() == "Name" {
-				return true
-			}
-		case *ast.AssignStmt:
-			if c.Name() == "Lhs" && p.Tok == token.DEFINE {
-				return true
-			}
 		case *ast.LabeledStmt, *ast.BranchStmt:
 			return true
 		}
-		id.Name = to
+		if keep(c) {
+			return true
+		}
+		id.Name = name
 		changed = true
 		return true
 	}, nil)
@@ -104,35 +117,10 @@ const MainName = "main__gp0"
 // field and method names, composite-literal keys and labels are left
 // alone. It reports whether anything changed.
 func RenameMain(node ast.Node) bool {
-	changed := false
-	astutil.Apply(node, func(c *astutil.Cursor) bool {
-		id, ok := c.Node().(*ast.Ident)
-		if !ok || id.Name != "main" {
-			return true
-		}
-		switch p := c.Parent().(type) {
-		case *ast.SelectorExpr:
-			if c.Name() == "Sel" {
-				return true
-			}
-		case *ast.Field:
-			if c.Name() == "Names" {
-				return true
-			}
-		case *ast.KeyValueExpr:
-			if c.Name() == "Key" {
-				return true
-			}
-		case *ast.FuncDecl:
-			if p.Recv != nil {
-				return true
-			}
-		case *ast.LabeledStmt, *ast.BranchStmt:
-			return true
-		}
-		id.Name = MainName
-		changed = true
-		return true
-	}, nil)
-	return changed
+	return renameIdents(node, func(name string) (string, bool) {
+		return MainName, name == "main"
+	}, func(c *astutil.Cursor) bool {
+		fd, ok := c.Parent().(*ast.FuncDecl)
+		return ok && fd.Recv != nil // a method called main
+	})
 }

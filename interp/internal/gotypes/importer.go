@@ -53,22 +53,7 @@ func NewImporter(fset *token.FileSet, sources []string, tables ...Symbols) *Impo
 		sources: map[string][]string{}, pkgs: map[string]*types.Package{},
 		named: map[reflect.Type]types.Type{}, busy: map[string]bool{},
 	}
-	for _, t := range tables {
-		for key, m := range t {
-			i := strings.LastIndex(key, "/")
-			if i < 0 {
-				continue
-			}
-			path, name := key[:i], key[i+1:]
-			if im.syms[path] == nil {
-				im.syms[path] = map[string]reflect.Value{}
-			}
-			for k, v := range m {
-				im.syms[path][k] = v
-			}
-			im.names[path] = name
-		}
-	}
+	im.Add(tables...)
 	for _, src := range sources {
 		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
 		if err != nil {
@@ -82,7 +67,8 @@ func NewImporter(fset *token.FileSet, sources []string, tables ...Symbols) *Impo
 }
 
 // Add merges more symbol tables into the importer (later symbols win), as
-// interp.Use does, and forgets what it built for their packages.
+// interp.Use does, and forgets what it built for their packages. Symbol
+// keys are "importpath/name", as in yaegi's tables.
 func (im *Importer) Add(tables ...Symbols) {
 	for _, t := range tables {
 		for key, m := range t {
