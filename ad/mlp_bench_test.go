@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/gopherprop/gopherprop/internal/cputime"
 )
 
 // The MLP benchmark of backprop's MNIST sample: a 784-300-100-10 network
@@ -329,15 +331,13 @@ func TestMLPTrains(t *testing.T) {
 // disturb much less than wall time.
 func cpuLoop(b *testing.B, step func()) {
 	b.ReportAllocs()
-	c0, ok := processCPUTime()
+	m := cputime.Start()
 	n := 0
 	for b.Loop() {
 		step()
 		n++
 	}
-	if c1, ok1 := processCPUTime(); ok && ok1 && n > 0 {
-		b.ReportMetric(float64(c1-c0)/float64(n), "cpu-ns/op")
-	}
+	m.Report(b, n)
 }
 
 func BenchmarkMLP(b *testing.B) {

@@ -29,6 +29,9 @@ import sys
 from jupyter_client.manager import KernelManager
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The kernel tests' cell helper (tests/kernel/kerneltest.py).
+sys.path.insert(0, os.path.join(ROOT, "tests", "kernel"))
+from kerneltest import execute  # noqa: E402
 
 TORCH_CELLS = [
     """import time
@@ -75,19 +78,10 @@ class Kernel:
         self.kc.wait_for_ready(timeout=120)
 
     def run(self, code, timeout=600):
-        out, err = [], []
-
-        def hook(msg):
-            t, c = msg["msg_type"], msg["content"]
-            if t == "stream":
-                out.append(c["text"])
-            elif t == "error":
-                err.append("%s: %s" % (c.get("ename"), c.get("evalue")))
-
-        r = self.kc.execute_interactive(code, timeout=timeout, output_hook=hook)
-        if r["content"]["status"] != "ok" or err:
+        content, out, _, err = execute(self.kc, code, timeout)
+        if content["status"] != "ok" or err:
             raise RuntimeError("cell failed: %s\n%s" % ("; ".join(err), code))
-        return "".join(out)
+        return out
 
     def cpu(self):
         return tree_cpu(self.km.provisioner.process.pid)

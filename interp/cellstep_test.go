@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
+	"github.com/gopherprop/gopherprop/internal/cputime"
 )
 
 // cellStepCells returns the cells of file (testdata/cellstep.txt: notebook
@@ -122,18 +122,7 @@ func stepNetErr(x, target *mat.VecDense) func(n *ad.Var) *ad.Var {
 func BenchmarkCellStep(b *testing.B) {
 	b.Run("sgd1/compiled", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 0))
-		layer := func(in, out int) stepLayer {
-			w := make([]float64, out*in)
-			for i := range w {
-				w[i] = rng.Float64() - 0.5
-			}
-			bs := make([]float64, out)
-			for i := range bs {
-				bs[i] = rng.Float64() - 0.5
-			}
-			return stepLayer{mat.NewDense(out, in, w), mat.NewVecDense(out, bs)}
-		}
-		net := stepNet{layer(784, 300), layer(300, 100), layer(100, 10)}
+		net := stepRandNet(rng)
 		var xs, ts []*mat.VecDense
 		for i := 0; i < 16; i++ {
 			x := make([]float64, 784)
@@ -147,43 +136,15 @@ func BenchmarkCellStep(b *testing.B) {
 		}
 		var g stepNet
 		opt := ad.NewSGD(0.02)
-		for k := 0; k < 2; k++ { // as the cells: two steps before the timed ones
+		benchCompiledSteps(b, func(k int) {
 			ad.Grad(stepNetErr(xs[k%16], ts[k%16]), net, &g)
 			opt.Step(&net, g)
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		c0, ok := processCPUTime()
-		for k := 0; k < b.N; k++ {
-			ad.Grad(stepNetErr(xs[k%16], ts[k%16]), net, &g)
-			opt.Step(&net, g)
-		}
-		reportCPU(b, c0, ok)
+		})
 	})
-	b.Run("sgd1/cell", func(b *testing.B) {
-		s, loop := newCellStepSession(b, "testdata/cellstep.txt", b.N)
-		b.ReportAllocs()
-		b.ResetTimer()
-		c0, ok := processCPUTime()
-		if _, f := s.run(context.Background(), loop, 10); f != nil {
-			b.Fatal(f)
-		}
-		reportCPU(b, c0, ok)
-	})
+	b.Run("sgd1/cell", func(b *testing.B) { benchCellSteps(b, "testdata/cellstep.txt") })
 	b.Run("adam64/compiled", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 0))
-		layer := func(in, out int) stepLayer {
-			w := make([]float64, out*in)
-			for i := range w {
-				w[i] = rng.Float64() - 0.5
-			}
-			bs := make([]float64, out)
-			for i := range bs {
-				bs[i] = rng.Float64() - 0.5
-			}
-			return stepLayer{mat.NewDense(out, in, w), mat.NewVecDense(out, bs)}
-		}
-		net := stepNet{layer(784, 300), layer(300, 100), layer(100, 10)}
+		net := stepRandNet(rng)
 		var xs, ts []*mat.Dense
 		for i := 0; i < 4; i++ {
 			x := make([]float64, 784*64)
@@ -199,29 +160,59 @@ func BenchmarkCellStep(b *testing.B) {
 		}
 		var g stepNet
 		adam := ad.NewAdam(0.001)
-		for k := 0; k < 2; k++ { // as the cells: two steps before the timed ones
+		benchCompiledSteps(b, func(k int) {
 			ad.Grad(stepBatchErr(xs[k%4], ts[k%4]), net, &g)
 			adam.Step(&net, g)
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		c0, ok := processCPUTime()
-		for k := 0; k < b.N; k++ {
-			ad.Grad(stepBatchErr(xs[k%4], ts[k%4]), net, &g)
-			adam.Step(&net, g)
-		}
-		reportCPU(b, c0, ok)
+		})
 	})
-	b.Run("adam64/cell", func(b *testing.B) {
-		s, loop := newCellStepSession(b, "testdata/cellstep_adam.txt", b.N)
-		b.ReportAllocs()
-		b.ResetTimer()
-		c0, ok := processCPUTime()
-		if _, f := s.run(context.Background(), loop, 10); f != nil {
-			b.Fatal(f)
+	b.Run("adam64/cell", func(b *testing.B) { benchCellSteps(b, "testdata/cellstep_adam.txt") })
+}
+
+// stepRandNet returns the 784-300-100-10 network of the cells with weights
+// and biases drawn uniformly from [-0.5, 0.5) by rng.
+func stepRandNet(rng *rand.Rand) stepNet {
+	layer := func(in, out int) stepLayer {
+		w := make([]float64, out*in)
+		for i := range w {
+			w[i] = rng.Float64() - 0.5
 		}
-		reportCPU(b, c0, ok)
-	})
+		bs := make([]float64, out)
+		for i := range bs {
+			bs[i] = rng.Float64() - 0.5
+		}
+		return stepLayer{mat.NewDense(out, in, w), mat.NewVecDense(out, bs)}
+	}
+	return stepNet{layer(784, 300), layer(300, 100), layer(100, 10)}
+}
+
+// benchCompiledSteps runs step(k) for k = 0, 1 untimed, as the cells do
+// before their timed steps, then for k = 0 .. b.N-1, reporting the process
+// CPU time per step beside the wall time.
+func benchCompiledSteps(b *testing.B, step func(k int)) {
+	for k := 0; k < 2; k++ {
+		step(k)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	m := cputime.Start()
+	for k := 0; k < b.N; k++ {
+		step(k)
+	}
+	m.Report(b, b.N)
+}
+
+// benchCellSteps runs the cells of file in a session, the last one timed
+// with b.N steps, reporting the process CPU time per step beside the wall
+// time.
+func benchCellSteps(b *testing.B, file string) {
+	s, loop := newCellStepSession(b, file, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	m := cputime.Start()
+	if _, f := s.run(context.Background(), loop, 10); f != nil {
+		b.Fatal(f)
+	}
+	m.Report(b, b.N)
 }
 
 func stepLayerBatch(l, x *ad.Var) *ad.Var {
@@ -235,13 +226,5 @@ func stepBatchErr(x, targets *mat.Dense) func(n *ad.Var) *ad.Var {
 		y2 := ad.Logistic(stepLayerBatch(ad.Field(n, "L2"), y1))
 		logits := stepLayerBatch(ad.Field(n, "L3"), y2)
 		return ad.Scale(ad.SoftmaxCrossEntropy(logits, ad.Const(targets)), ad.Scalar(1/float64(b)))
-	}
-}
-
-// reportCPU reports the process CPU time per op since c0 as "cpu-ns/op",
-// which other jobs on a shared machine disturb much less than wall time.
-func reportCPU(b *testing.B, c0 time.Duration, ok bool) {
-	if c1, ok1 := processCPUTime(); ok && ok1 && b.N > 0 {
-		b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -16,11 +16,18 @@ import (
 const jupyterWritten = "testdata/jupyter-written.ipynb"
 
 func TestRoundTripMatchesJupyterBytes(t *testing.T) {
+	checkRoundTrip(t, "Parse", Parse)
+}
+
+// checkRoundTrip checks that Marshal gives back the bytes of the
+// Jupyter-written file after decode (named name) read them.
+func checkRoundTrip(t *testing.T, name string, decode func([]byte) (*Notebook, error)) []byte {
+	t.Helper()
 	want, err := os.ReadFile(jupyterWritten)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nb, err := Parse(want)
+	nb, err := decode(want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +36,9 @@ func TestRoundTripMatchesJupyterBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("Marshal(Parse(x)) differs from the Jupyter-written file:\n%s", firstDiff(got, want))
+		t.Errorf("Marshal(%s(x)) differs from the Jupyter-written file:\n%s", name, firstDiff(got, want))
 	}
+	return want
 }
 
 func TestParseContent(t *testing.T) {
@@ -292,21 +300,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 // TestRead checks that Read decodes what ReadFile does, validates, and
 // passes on the reader's error.
 func TestRead(t *testing.T) {
-	data, err := os.ReadFile(jupyterWritten)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nb, err := Read(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := Marshal(nb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, data) {
-		t.Errorf("Marshal(Read(x)) differs:\n%s", firstDiff(got, data))
-	}
+	data := checkRoundTrip(t, "Read", func(b []byte) (*Notebook, error) { return Read(bytes.NewReader(b)) })
 	if _, err := Read(strings.NewReader(`{"cells": []}`)); err == nil {
 		t.Error("Read accepted a notebook without nbformat")
 	}

@@ -1,8 +1,8 @@
 // Browser test: drives Debian's Chromium (headless, through playwright-core)
 // against the Jupyter Notebook server that run.sh started. See run.sh.
-import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { check, finish, launch, requireEnv } from './lib.mjs';
 
 const base = process.env.NB_URL;
 const token = process.env.NB_TOKEN;
@@ -12,23 +12,7 @@ const unrun = (process.env.NB_UNRUN || '').split(/\s+/).filter(Boolean);
 const nbDir = process.env.NB_DIR || '';
 const artifacts = process.env.ARTIFACTS;
 const profile = process.env.PROFILE_DIR;
-if (!base || !token || !artifacts || !profile) {
-  console.error('test.mjs is started by tests/browser/run.sh');
-  process.exit(2);
-}
-
-let passed = 0;
-let failed = 0;
-function check(cond, what, detail = '') {
-  if (cond) {
-    passed++;
-    console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}${detail ? ': ' + detail : ''}`);
-  }
-  return cond;
-}
+requireEnv('test.mjs', base, token, artifacts, profile);
 
 // Waits for fn (run in the page) to return a truthy value; returns it, or
 // null after timeoutMs.
@@ -182,20 +166,7 @@ async function checkUnrun(page, name) {
 
 const kernelIdle = () => document.querySelector('#kernel_indicator_icon').classList.contains('kernel_idle_icon');
 
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-  viewport: { width: 1100, height: 900 },
-});
+const ctx = await launch(profile, { width: 1100, height: 900 });
 const t0 = Date.now();
 try {
   const page = ctx.pages()[0] || (await ctx.newPage());
@@ -341,5 +312,4 @@ try {
   await ctx.close();
 }
 console.log(`browser test took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish('browser');

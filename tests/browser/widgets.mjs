@@ -6,9 +6,9 @@
 // with the keyboard and checks that the Interact plot is redrawn, and
 // measures slider move → redrawn plot latency for the 50-step path.
 // Screenshot: artifacts/widgets.png; latency: artifacts/widgets-latency.json.
-import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { check, finish, launch, requireEnv } from './lib.mjs';
 
 const base = process.env.NB_URL;
 const token = process.env.NB_TOKEN;
@@ -16,35 +16,13 @@ const artifacts = process.env.ARTIFACTS;
 const profile = process.env.PROFILE_DIR + '-widgets';
 const notebook = process.env.WIDGET_NOTEBOOK;
 const pagePath = process.env.WIDGET_PAGE || 'nbextensions/gopherprop-widgets/page.html';
-if (!base || !token || !artifacts || !notebook) {
-  console.error('widgets.mjs is started by tests/browser/run.sh');
-  process.exit(2);
-}
-
-let passed = 0;
-let failed = 0;
-function check(cond, what, detail = '') {
-  if (cond) {
-    passed++;
-    console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}${detail ? ': ' + detail : ''}`);
-  }
-  return cond;
-}
+requireEnv('widgets.mjs', base, token, artifacts, notebook);
 
 const cells = JSON.parse(readFileSync(notebook, 'utf8')).cells
   .filter((c) => c.cell_type === 'code')
   .map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source));
 
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-  viewport: { width: 1000, height: 1400 },
-});
+const ctx = await launch(profile, { width: 1000, height: 1400 });
 try {
   const page = ctx.pages()[0] || (await ctx.newPage());
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
@@ -146,10 +124,8 @@ try {
   await page.screenshot({ path: join(artifacts, 'widgets.png'), fullPage: true });
   await page.evaluate(() => window.gp.kernel.shutdown()).catch(() => {});
 } catch (e) {
-  failed++;
-  console.log(`FAIL widget test aborted: ${e.stack || e}`);
+  check(false, 'widget test aborted', e.stack || String(e));
 } finally {
   await ctx.close();
 }
-console.log(`widget browser test: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('widget browser test');

@@ -12,39 +12,18 @@ refused, %test running a compiled cell's tests and benchmarks, and the
 interrupt of a compiled loop that does not poll.
 """
 
-import os
 import sys
 import time
 import unittest
 
-from jupyter_client.manager import start_new_kernel
-
-KERNEL = os.environ.get("GOPHERPROP_KERNEL_NAME", "gopherprop")
+from kerneltest import KernelTestCase, execute
 
 
-class Compiled(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
+class Compiled(KernelTestCase):
     def run_cell(self, code, timeout=180):
         """Runs code; returns (reply content, stdout text, result text)."""
-        out, result = [], []
-
-        def hook(msg):
-            t, c = msg["msg_type"], msg["content"]
-            if t == "stream":
-                out.append(c["text"])
-            elif t == "execute_result":
-                result.append(c["data"].get("text/plain", ""))
-
-        r = self.kc.execute_interactive(code, timeout=timeout, output_hook=hook)
-        return r["content"], "".join(out), "".join(result)
+        content, out, result, _ = execute(self.kc, code, timeout)
+        return content, out, result
 
     def ok(self, code, timeout=180):
         content, out, result = self.run_cell(code, timeout)

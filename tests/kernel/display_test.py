@@ -17,14 +17,10 @@ notebook cells do; each test uses its own variable names.
 """
 
 import base64
-import os
 import struct
 import unittest
 
-from jupyter_client.manager import start_new_kernel
-
-KERNEL_NAME = os.environ.get("GOPHERPROP_KERNEL_NAME", "gopherprop")
-TIMEOUT = 30  # seconds per cell; generous for a loaded CI machine
+from kerneltest import TIMEOUT, KernelTestCase
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,16 +32,7 @@ def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-class DisplayThroughKernel(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL_NAME)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
+class DisplayThroughKernel(KernelTestCase):
     def run_cell(self, code, allow_stdin=False, stdin_hook=None):
         """Executes code; returns (reply content, iopub messages of the cell).
 

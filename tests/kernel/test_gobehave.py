@@ -12,46 +12,15 @@ before its type, and Go's deadlock error with the session kept. One kernel serve
 own names.
 """
 
-import os
 import unittest
 
-from jupyter_client.manager import start_new_kernel
+from kerneltest import KernelTestCase, execute
 
-KERNEL_NAME = os.environ.get("GOPHERPROP_KERNEL_NAME", "gopherprop")
-TIMEOUT = 30
-
-
-class GoBehaviour(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL_NAME)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
-    def run_cell(self, code):
-        """Executes code; returns (reply content, stdout text, result text)."""
-        out, result = [], []
-
-        def hook(msg):
-            t, c = msg["msg_type"], msg["content"]
-            if t == "stream" and c["name"] == "stdout":
-                out.append(c["text"])
-            elif t == "execute_result":
-                result.append(c["data"].get("text/plain", ""))
-
-        reply = self.kc.execute_interactive(code, timeout=TIMEOUT, output_hook=hook)
-        return reply["content"], "".join(out), "".join(result)
-
-    def ok(self, code):
-        content, out, result = self.run_cell(code)
-        self.assertEqual(content["status"], "ok", "%s\n%s" % (code, content))
-        return out, result
-
-    def test_printing_cell_types(self):
-        self.ok(
+# Cells run in order, each with the output go run prints for the same
+# declarations and statements ("" for a cell that only declares).
+PRINTS_AS_GO = {
+    "printing cell types": [
+        (
             "type GbCelsius float64\n"
             'func (c GbCelsius) String() string { return fmt.Sprintf("%.1fC", float64(c)) }\n'
             "type GbShape interface{ Area() float64 }\n"
@@ -60,43 +29,72 @@ class GoBehaviour(unittest.TestCase):
             'func (c GbCircle) String() string { return fmt.Sprintf("Circle(%g)", c.R) }\n'
             "type GbRect struct{ W, H float64 }\n"
             "func (r GbRect) Area() float64 { return r.W * r.H }\n"
-            "type GbS struct{ A int; b string }"
-        )
-        out, _ = self.ok('c := GbCelsius(21.5)\nfmt.Printf("%d %v %T\\n", c, c, c)')
-        self.assertEqual(out, "%!d(main.GbCelsius=21.5) 21.5C main.GbCelsius\n")
-        out, _ = self.ok('sh := []GbShape{GbCircle{1}, GbRect{2, 3}}\nfmt.Println(sh)\nfmt.Printf("%+v %T\\n", sh, sh)')
-        self.assertEqual(out, "[Circle(1) {2 3}]\n[Circle(1) {W:2 H:3}] []main.GbShape\n")
-        out, _ = self.ok('s := GbS{1, "x"}\nfmt.Printf("%T %+v %#v\\n", s, s, s)\nfmt.Println(&s)')
-        self.assertEqual(out, 'main.GbS {A:1 b:x} main.GbS{A:1, b:"x"}\n&{1 x}\n')
-
-    def test_json_embedded(self):
-        out, _ = self.ok(
+            "type GbS struct{ A int; b string }",
+            "",
+        ),
+        ('c := GbCelsius(21.5)\nfmt.Printf("%d %v %T\\n", c, c, c)',
+         "%!d(main.GbCelsius=21.5) 21.5C main.GbCelsius\n"),
+        ('sh := []GbShape{GbCircle{1}, GbRect{2, 3}}\nfmt.Println(sh)\nfmt.Printf("%+v %T\\n", sh, sh)',
+         "[Circle(1) {2 3}]\n[Circle(1) {W:2 H:3}] []main.GbShape\n"),
+        ('s := GbS{1, "x"}\nfmt.Printf("%T %+v %#v\\n", s, s, s)\nfmt.Println(&s)',
+         'main.GbS {A:1 b:x} main.GbS{A:1, b:"x"}\n&{1 x}\n'),
+    ],
+    "json embedded": [
+        (
             'import "encoding/json"\n'
             'type GbBase struct{ ID int `json:"id"` }\n'
             'type GbUser struct { GbBase; Name string `json:"name"`; secret int }\n'
             'b, _ := json.Marshal(GbUser{GbBase{1}, "ann", 3})\n'
-            "fmt.Println(string(b))"
-        )
-        self.assertEqual(out, '{"id":1,"name":"ann"}\n')
-
-    def test_errors_as(self):
-        out, _ = self.ok(
+            "fmt.Println(string(b))",
+            '{"id":1,"name":"ann"}\n',
+        ),
+    ],
+    "errors.As": [
+        (
             'import "errors"\n'
             "type GbErr struct{ Code int }\n"
             'func (e *GbErr) Error() string { return fmt.Sprintf("code %d", e.Code) }\n'
             'err := fmt.Errorf("wrap: %w", &GbErr{42})\n'
             "var target *GbErr\n"
-            "fmt.Println(errors.As(err, &target), target.Code, err)"
-        )
-        self.assertEqual(out, "true 42 wrap: code 42\n")
+            "fmt.Println(errors.As(err, &target), target.Code, err)",
+            "true 42 wrap: code 42\n",
+        ),
+    ],
+    "func main is ordinary": [
+        ('func main() { fmt.Println("main ran") }', ""),
+        ('fmt.Println("next")', "next\n"),
+        ("main()", "main ran\n"),
+    ],
+    "method expressions and iota": [
+        (
+            "type GbPt struct{ X int }\n"
+            "func (p GbPt) Get() int { return p.X }\n"
+            "func (p *GbPt) Set(v int) { p.X = v }\n"
+            "f := GbPt.Get\ng := (*GbPt).Set\nq := GbPt{3}\ng(&q, 7)\nfmt.Println(f(q))",
+            "7\n",
+        ),
+        ("const (\n\tGbA GbKind = iota\n\tGbB\n\tGbC\n)\ntype GbKind int\nfmt.Println(GbA, GbB, GbC)", "0 1 2\n"),
+    ],
+}
 
-    def test_func_main_is_ordinary(self):
-        out, _ = self.ok('func main() { fmt.Println("main ran") }')
-        self.assertEqual(out, "")
-        out, _ = self.ok('fmt.Println("next")')
-        self.assertEqual(out, "next\n")
-        out, _ = self.ok("main()")
-        self.assertEqual(out, "main ran\n")
+
+class GoBehaviour(KernelTestCase):
+    def run_cell(self, code):
+        """Executes code; returns (reply content, stdout text, result text)."""
+        content, out, result, _ = execute(self.kc, code, streams=("stdout",))
+        return content, out, result
+
+    def ok(self, code):
+        content, out, result = self.run_cell(code)
+        self.assertEqual(content["status"], "ok", "%s\n%s" % (code, content))
+        return out, result
+
+    def test_prints_as_go(self):
+        for name, cells in PRINTS_AS_GO.items():
+            with self.subTest(name):
+                for code, want in cells:
+                    out, _ = self.ok(code)
+                    self.assertEqual(out, want, code)
 
     def test_deadlock_keeps_state(self):
         self.ok("gbKept := 41")

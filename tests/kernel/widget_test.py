@@ -18,23 +18,12 @@ import os
 import time
 import unittest
 
-from jupyter_client.manager import start_new_kernel
+from kerneltest import KERNEL_NAME, TIMEOUT, KernelTestCase
 
-KERNEL_NAME = os.environ.get("GOPHERPROP_KERNEL_NAME", "gopherprop")
-TIMEOUT = 30
 VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-class WidgetsThroughKernel(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.km, cls.kc = start_new_kernel(kernel_name=KERNEL_NAME)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
+class WidgetsThroughKernel(KernelTestCase):
     # ---- helpers ----
 
     def run_cell(self, code):

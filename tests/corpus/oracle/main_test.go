@@ -18,24 +18,22 @@ func TestComposeLayout(t *testing.T) {
 	if len(p.imports) != 1 || p.imports[0].path != "fmt" {
 		t.Errorf("imports %v, want fmt once", p.imports)
 	}
-	wantDecls := []string{"type P", "func (p P) Get", "var global", "func cellMain()"}
-	if len(p.decls) != len(wantDecls) {
-		t.Fatalf("decls %q, want %d", p.decls, len(wantDecls))
-	}
-	for i, w := range wantDecls {
-		if !strings.HasPrefix(p.decls[i], w) {
-			t.Errorf("decl %d = %q, want prefix %q", i, p.decls[i], w)
-		}
-	}
+	checkPrefixes(t, "decl", p.decls, []string{"type P", "func (p P) Get", "var global", "func cellMain()"})
 	// var q = p uses a local of main, so it stays a statement; the
 	// function literal call and the renamed main call are statements too.
-	wantStmts := []string{"p := P{global}", "var q = p", "func() {", "cellMain()"}
-	if len(p.stmts) != len(wantStmts) {
-		t.Fatalf("stmts %q, want %d", p.stmts, len(wantStmts))
+	checkPrefixes(t, "stmt", p.stmts, []string{"p := P{global}", "var q = p", "func() {", "cellMain()"})
+}
+
+// checkPrefixes fails t unless got has one element per prefix in want,
+// each starting with its prefix; what names the elements in messages.
+func checkPrefixes(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%ss %q, want %d", what, got, len(want))
 	}
-	for i, w := range wantStmts {
-		if !strings.HasPrefix(p.stmts[i], w) {
-			t.Errorf("stmt %d = %q, want prefix %q", i, p.stmts[i], w)
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w) {
+			t.Errorf("%s %d = %q, want prefix %q", what, i, got[i], w)
 		}
 	}
 }
