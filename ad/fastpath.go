@@ -506,20 +506,28 @@ func columns(x any) int {
 	return 1
 }
 
+// perSample is the common start of the per-sample (per-column) gradients:
+// the flat data of g and out, the number of samples c, and a zeroed
+// scratch of c sums from w. ok is false when g and out are not flat values
+// of the same shape (the caller then takes the general path).
+func perSample(w *work, g, out any) (gs, ys []float64, c int, sums []float64, ok bool) {
+	f := sameFlat(g, out)
+	if f == nil {
+		return nil, nil, 0, nil, false
+	}
+	c = columns(out)
+	sums = w.vec(c).RawVector().Data
+	clear(sums)
+	return f[0], f[1], c, sums, true
+}
+
 // softmaxGrad is the gradient of Softmax: y∘(g − Σ(y∘g)), the sum taken
 // per sample (column).
 func softmaxGrad(_ *Op, w *work, g any, in []any, out any, need []bool, _ []*mat.Dense, gin []any) bool {
-	f := sameFlat(g, out)
-	if f == nil {
-		return false
+	gs, ys, c, sums, ok := perSample(w, g, out)
+	if !ok || !need[0] {
+		return ok
 	}
-	if !need[0] {
-		return true
-	}
-	gs, ys := f[0], f[1]
-	c := columns(out)
-	sums := w.vec(c).RawVector().Data
-	clear(sums)
 	for i, y := range ys {
 		sums[i%c] += y * gs[i]
 	}
@@ -534,17 +542,10 @@ func softmaxGrad(_ *Op, w *work, g any, in []any, out any, need []bool, _ []*mat
 // logSoftmaxGrad is the gradient of LogSoftmax: g − softmax(x)·Σg, the sum
 // taken per sample (column); softmax(x) is exp of the result.
 func logSoftmaxGrad(_ *Op, w *work, g any, in []any, out any, need []bool, _ []*mat.Dense, gin []any) bool {
-	f := sameFlat(g, out)
-	if f == nil {
-		return false
+	gs, ys, c, sums, ok := perSample(w, g, out)
+	if !ok || !need[0] {
+		return ok
 	}
-	if !need[0] {
-		return true
-	}
-	gs, ys := f[0], f[1]
-	c := columns(out)
-	sums := w.vec(c).RawVector().Data
-	clear(sums)
 	for i, v := range gs {
 		sums[i%c] += v
 	}

@@ -349,13 +349,8 @@ func (s *session) explicitInstances(c *cellRun, info *types.Info, pkg *types.Pac
 			if !ok {
 				return true
 			}
-			var id *ast.Ident
-			switch f := call.Fun.(type) {
-			case *ast.Ident:
-				id = f
-			case *ast.SelectorExpr:
-				id = f.Sel
-			default:
+			id := cell.Callee(call)
+			if id == nil {
 				return true
 			}
 			p := it.Fset.Position(id.Pos())

@@ -208,3 +208,15 @@ func TypesFirst(items []Item) []Item {
 	}
 	return items
 }
+
+// Callee returns the identifier a call names: f in f(x), Sel in p.F(x) or
+// v.M(x); nil for other callees (a func literal, an index expression, ...).
+func Callee(call *ast.CallExpr) *ast.Ident {
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		return f
+	case *ast.SelectorExpr:
+		return f.Sel
+	}
+	return nil
+}

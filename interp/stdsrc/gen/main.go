@@ -289,13 +289,8 @@ func Generate(pkg string) ([]byte, error) {
 			if !ok {
 				return true
 			}
-			var id *ast.Ident
-			switch f := call.Fun.(type) {
-			case *ast.Ident:
-				id = f
-			case *ast.SelectorExpr:
-				id = f.Sel
-			default:
+			id := cell.Callee(call)
+			if id == nil {
 				return true
 			}
 			if b, ok := info.Uses[id].(*types.Builtin); ok && (b.Name() == "min" || b.Name() == "max") {
