@@ -488,7 +488,14 @@ func (g *convGen) conv(t types.Type) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "if x == nil { return %s.FNil(%s, %s) }\n", rtName, q, kind(reflect.Interface))
 		for _, c := range g.candidates() {
-			for _, ct := range []types.Type{c, types.NewPointer(c)} {
+			cts := []types.Type{c, types.NewPointer(c)}
+			if u.Empty() {
+				// An any also holds slices of cell types (a ...any
+				// argument, say), which yaegi hands over as anonymous
+				// structs.
+				cts = append(cts, types.NewSlice(c))
+			}
+			for _, ct := range cts {
 				if types.Implements(ct, u) {
 					cs, ok := g.typeString(ct)
 					if !ok {
@@ -690,13 +697,48 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 // The chain is walked with Go's rules (==, Is methods, Unwrap).
 func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 	t := w.typeOf(it, call.Args[1])
-	g := &convGen{w: w, memo: map[types.Type]int{}}
-	if t == nil || !g.needs(t) {
+	p := it.Fset.Position(call.Pos())
+	g := &convGen{w: w, line: p.Line - 1, memo: map[types.Type]int{}}
+	// yaegi's assertion to interface{ Is(error) bool } does not see the
+	// methods of a cell value held in an error, so the Is methods of cell
+	// types are called through a type switch on the concrete types.
+	var cases strings.Builder
+	for _, nt := range g.candidates() {
+		for _, rt := range []types.Type{nt, types.NewPointer(nt)} {
+			if _, isPtr := nt.Underlying().(*types.Pointer); isPtr && rt != nt {
+				continue
+			}
+			sel := types.NewMethodSet(rt).Lookup(w.pkg, "Is")
+			if sel == nil {
+				continue
+			}
+			sig, ok := sel.Type().(*types.Signature)
+			if !ok || sig.Params().Len() != 1 || sig.Results().Len() != 1 ||
+				!types.Identical(sig.Params().At(0).Type(), types.Universe.Lookup("error").Type()) ||
+				!types.Identical(sig.Results().At(0).Type(), types.Typ[types.Bool]) {
+				continue
+			}
+			if _, ptrRecv := rt.(*types.Pointer); ptrRecv && types.NewMethodSet(nt).Lookup(w.pkg, "Is") != nil {
+				continue // T's case already covers *T's promoted value method
+			}
+			ts, ok := g.typeString(rt)
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(&cases, "\t\tcase %s:\n\t\t\treturn v.Is(target)\n", ts)
+		}
+	}
+	if (t == nil || !g.needs(t)) && cases.Len() == 0 {
 		return false
 	}
 	src := fmt.Sprintf(`func(err, target error) bool {
 	if err == nil || target == nil {
 		return err == target
+	}
+	isMethod := func(x any) bool {
+		switch v := x.(type) {
+%[2]s		}
+		return false
 	}
 	var is func(error) bool
 	is = func(err error) bool {
@@ -705,6 +747,9 @@ func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 				return true
 			}
 			if x, ok := err.(interface{ Is(error) bool }); ok && x.Is(target) {
+				return true
+			}
+			if isMethod(err) || isMethod(%[1]s.IValue(err)) {
 				return true
 			}
 			if x, ok := err.(interface{ Unwrap() []error }); ok {
@@ -736,12 +781,13 @@ func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 		return false
 	}
 	return is(err)
-}`, rtName)
+}`, rtName, cases.String())
 	fl, err := parser.ParseExpr(src)
 	if err != nil {
 		return false
 	}
 	clearPos(fl, call.Pos())
+	cell.RenameTypes(fl, w.ren)
 	call.Fun = fl
 	return true
 }

@@ -124,7 +124,39 @@ func TestGoDifferences(t *testing.T) {
 		{code: "import \"strings\"\nstrings.Lines", err: "undefined: strings.Lines"},
 		// An index out of range does not name the index and the length.
 		{code: "xs := []int{1, 2, 3}\ni := 5\n_ = xs[i]", err: "index out of range"},
-		// A cell type's Is method is not consulted by errors.Is.
-		{code: "import \"errors\"\ntype CodeErr int\nfunc (c CodeErr) Error() string { return \"c\" }\nfunc (c CodeErr) Is(t error) bool { return true }\nerrors.Is(CodeErr(5), CodeErr(0))", value: "false"},
+		// The Is method of a cell struct type held by value in an error is
+		// not consulted by errors.Is (yaegi keeps only the struct's last
+		// field in its error wrapper); TestErrorsIsMethod has the cases that
+		// work.
+		{code: "import \"errors\"\ntype StructErr struct{ C int }\nfunc (c StructErr) Error() string { return \"c\" }\nfunc (c StructErr) Is(t error) bool { return true }\nerrors.Is(StructErr{5}, StructErr{0})", value: "false"},
+	})
+}
+
+// TestErrorsIsMethod checks that errors.Is calls the Is(error) bool method
+// of a cell error type (value and pointer receivers), also on a value
+// wrapped by fmt.Errorf's %w, as compiled Go does.
+func TestErrorsIsMethod(t *testing.T) {
+	runSteps(t, []step{
+		{code: "import \"errors\"\ntype Code int\nfunc (e Code) Error() string { return fmt.Sprintf(\"code %d\", int(e)) }\n" +
+			"func (e Code) Is(target error) bool { t, ok := target.(Code); return ok && (t == 0 || t == e) }\n" +
+			"type PE struct{ A, B int }\nfunc (e *PE) Error() string { return \"pe\" }\nfunc (e *PE) Is(target error) bool { t, ok := target.(*PE); return ok && t.A == e.A }"},
+		{code: "err := fmt.Errorf(\"w: %w\", Code(3))\nfmt.Println(errors.Is(err, Code(3)), errors.Is(err, Code(4)), errors.Is(err, Code(0)), errors.Is(Code(5), Code(0)), errors.Is(Code(5), Code(6)))\nfmt.Println(err)",
+			out: "true false true true false\nw: code 3\n"},
+		{code: "err2 := fmt.Errorf(\"w: %w\", &PE{1, 2})\nfmt.Println(errors.Is(err2, &PE{1, 5}), errors.Is(err2, &PE{2, 2}), errors.Is(errors.Join(errors.New(\"x\"), err2), &PE{1, 0}))",
+			out: "true false true\n"},
+		{code: "func find(e error) bool { return errors.Is(e, Code(0)) }\nfind(fmt.Errorf(\"a: %w\", fmt.Errorf(\"b: %w\", Code(9))))", value: "true"},
+	})
+}
+
+// TestPercentTVariadicAny checks %T and %v of cell types passed through a
+// ...any parameter, slices of them included (yaegi#1691).
+func TestPercentTVariadicAny(t *testing.T) {
+	runSteps(t, []step{
+		{code: "type Person struct {\n\tName string\n\tAge  int\n}\n" +
+			"func Z(args ...any) []string {\n\ttyps := []string{}\n\tfor _, v := range args {\n\t\ttyps = append(typs, fmt.Sprintf(\"%T\", v))\n\t}\n\treturn typs\n}\n" +
+			"func personDetails() (name string, age int) { return \"Peter\", 9 }"},
+		{code: "fmt.Println(Z(personDetails()))\nfmt.Println(Z(Person{}))\nfmt.Println(Z(&Person{}, []Person{}))",
+			out: "[string int]\n[main.Person]\n[*main.Person []main.Person]\n"},
+		{code: "func show(args ...any) string { return fmt.Sprintf(\"%v %+v\", args[0], args[0]) }\nshow([]Person{{\"Ann\", 3}})", value: "[{Ann 3}] [{Name:Ann Age:3}]"},
 	})
 }
