@@ -160,3 +160,15 @@ func TestPercentTVariadicAny(t *testing.T) {
 		{code: "func show(args ...any) string { return fmt.Sprintf(\"%v %+v\", args[0], args[0]) }\nshow([]Person{{\"Ann\", 3}})", value: "[{Ann 3}] [{Name:Ann Age:3}]"},
 	})
 }
+
+// TestSyntaxErrorGcWording checks that a cell's syntax error is reported in
+// gc's words at the cell's line and column (the table is
+// cell.GcSyntaxMessage, checked against go build in package cell).
+func TestSyntaxErrorGcWording(t *testing.T) {
+	runSteps(t, []step{
+		{code: "fmt.Println(\"ok\")", out: "ok\n"},
+		{code: "func broken() {\n\tfmt.Println(\"x\"\n", err: "2:17: syntax error: unexpected newline in argument list; possibly missing comma or )"},
+		{code: "x := []int{1 2}", err: "1:14: syntax error: unexpected literal 2 in composite literal; possibly missing comma or }"},
+		{code: "fmt.Println(\"still\")", out: "still\n"},
+	})
+}

@@ -21,7 +21,7 @@ func (s *session) split(c *cellRun) *kernel.ExecError {
 	}
 	items, cerr := cell.Split(c.code)
 	if cerr != nil {
-		return s.cellFailure("SyntaxError", cerr.Msg, c.cid, cerr.Line, cerr.Col)
+		return s.cellFailure("SyntaxError", cell.GcSyntaxMessage(cerr.Msg, c.code, cerr.Line, cerr.Col), c.cid, cerr.Line, cerr.Col)
 	}
 	if len(items) == 0 {
 		c.done = true
