@@ -84,6 +84,9 @@ func (s *session) wrapPrints(c *cellRun, ren map[string]string) {
 		if len(methodExprs) > 0 && w.rewriteMethodExprs(it, methodExprs) {
 			it.Rewritten, it.ExprRewritten = true, true
 		}
+		if w.rewriteAssertions(it) {
+			it.Rewritten, it.ExprRewritten = true, true
+		}
 	}
 	for i := range c.items {
 		it := &c.items[i]
@@ -606,6 +609,89 @@ func (w *fmtWrapper) rewriteMethodExprs(it *cell.Item, sels map[posKey]*types.Se
 		c.Replace(fl)
 		changed = true
 		return false
+	}
+	for i, d := range it.Decls {
+		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)
+	}
+	for i, st := range it.Stmts {
+		it.Stmts[i] = astutil.Apply(st, apply, nil).(ast.Stmt)
+	}
+	return changed
+}
+
+// rewriteAssertions replaces the type assertions x.(I) of an interface
+// value to a compiled interface I (io.Writer, say) in it by function
+// literals that try the cell types implementing I first: yaegi's assertion
+// does not see the methods of a cell value (yaegi#919), while its
+// conversion of a value of the concrete type to I does. The comma-ok form
+// (in an assignment or var of two values) gets a literal returning
+// (I, bool).
+func (w *fmtWrapper) rewriteAssertions(it *cell.Item) bool {
+	changed := false
+	apply := func(c *astutil.Cursor) bool {
+		ta, ok := c.Node().(*ast.TypeAssertExpr)
+		if !ok || ta.Type == nil {
+			return true
+		}
+		t, xt := w.typeOf(it, ta.Type), w.typeOf(it, ta.X)
+		if t == nil || xt == nil || !types.IsInterface(xt) {
+			return true
+		}
+		iface, ok := t.Underlying().(*types.Interface)
+		p := it.Fset.Position(ta.Pos())
+		g := &convGen{w: w, line: p.Line - 1, memo: map[types.Type]int{}}
+		if !ok || iface.Empty() {
+			return true
+		}
+		if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() == w.pkg {
+			return true // cell interfaces are yaegi's own and work
+		}
+		ts, ok := g.typeString(t)
+		if !ok {
+			return true
+		}
+		commaOK := false
+		switch p := c.Parent().(type) {
+		case *ast.AssignStmt:
+			commaOK = len(p.Lhs) == 2 && len(p.Rhs) == 1
+		case *ast.ValueSpec:
+			commaOK = len(p.Names) == 2 && len(p.Values) == 1
+		}
+		ret := "return v"
+		if commaOK {
+			ret = "return v, true"
+		}
+		var b strings.Builder
+		for _, cand := range g.candidates() {
+			for _, ct := range []types.Type{cand, types.NewPointer(cand)} {
+				if !types.Implements(ct, iface) {
+					continue
+				}
+				cs, ok := g.typeString(ct)
+				if !ok {
+					continue
+				}
+				fmt.Fprintf(&b, "\tif v, ok := x.(%s); ok {\n\t\t%s\n\t}\n", cs, ret)
+			}
+		}
+		if b.Len() == 0 {
+			return true
+		}
+		var src string
+		if commaOK {
+			src = fmt.Sprintf("func(x any) (%s, bool) {\n%s\tv, ok := x.(%s)\n\treturn v, ok\n}", ts, b.String(), ts)
+		} else {
+			src = fmt.Sprintf("func(x any) %s {\n%s\treturn x.(%s)\n}", ts, b.String(), ts)
+		}
+		fl, err := parser.ParseExpr(src)
+		if err != nil {
+			return true
+		}
+		clearPos(fl, ta.Pos())
+		cell.RenameTypes(fl, w.ren)
+		c.Replace(&ast.CallExpr{Fun: fl, Args: []ast.Expr{ta.X}, Lparen: ta.Pos(), Rparen: ta.Pos()})
+		changed = true
+		return true
 	}
 	for i, d := range it.Decls {
 		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)

@@ -128,6 +128,12 @@ func TestGoDifferences(t *testing.T) {
 		// not consulted by errors.Is (yaegi keeps only the struct's last
 		// field in its error wrapper); TestErrorsIsMethod has the cases that
 		// work.
+		// reflect and type switches do not see a cell type's methods
+		// through a compiled interface (the assertion x.(io.Writer) works:
+		// TestAssertCompiledInterface).
+		{code: "import (\"io\"; \"reflect\")\ntype RW struct{}\nfunc (RW) Write(p []byte) (int, error) { return len(p), nil }\n" +
+			"var rw any = RW{}\n_, isW := rw.(io.Writer)\nsw := false\nswitch rw.(type) {\ncase io.Writer:\n\tsw = true\n}\n" +
+			"fmt.Println(isW, sw, reflect.TypeOf(RW{}).Implements(reflect.TypeOf((*io.Writer)(nil)).Elem()))", out: "true false false\n"},
 		{code: "import \"errors\"\ntype StructErr struct{ C int }\nfunc (c StructErr) Error() string { return \"c\" }\nfunc (c StructErr) Is(t error) bool { return true }\nerrors.Is(StructErr{5}, StructErr{0})", value: "false"},
 	})
 }
@@ -170,5 +176,18 @@ func TestSyntaxErrorGcWording(t *testing.T) {
 		{code: "func broken() {\n\tfmt.Println(\"x\"\n", err: "2:17: syntax error: unexpected newline in argument list; possibly missing comma or )"},
 		{code: "x := []int{1 2}", err: "1:14: syntax error: unexpected literal 2 in composite literal; possibly missing comma or }"},
 		{code: "fmt.Println(\"still\")", out: "still\n"},
+	})
+}
+
+// TestAssertCompiledInterface checks x.(io.Writer) and its comma-ok form
+// for cell types with a Write method held in an interface (yaegi#919).
+func TestAssertCompiledInterface(t *testing.T) {
+	runSteps(t, []step{
+		{code: "import (\"io\"; \"os\")\ntype TW struct{}\nfunc (TW) Write(p []byte) (int, error) { fmt.Println(\"TW\", len(p)); return len(p), nil }\n" +
+			"type CW struct{ N int; Name string }\nfunc (c *CW) Write(p []byte) (int, error) { c.N += len(p); fmt.Println(c.Name, c.N); return len(p), nil }"},
+		{code: "var t interface{}\nt = TW{}\nt.(io.Writer).Write(nil)", out: "TW 0\n"},
+		{code: "var a any = &CW{Name: \"cw\"}\nw, ok := a.(io.Writer)\nfmt.Println(ok)\nw.Write([]byte(\"abc\"))\nfmt.Fprint(w, \"xy\")\nfmt.Println(a.(*CW).N)", out: "true\ncw 3\ncw 5\n5\n"},
+		{code: "var n any = 3\n_, ok2 := n.(io.Writer)\nvar f any = os.Stdout\n_, ok3 := f.(io.Writer)\nfmt.Println(ok2, ok3)", out: "false true\n"},
+		{code: "func writeTo(x any) bool { w, ok := x.(io.Writer); if ok { w.Write([]byte(\"q\")) }; return ok }\nwriteTo(TW{})", out: "TW 1\n", value: "true"},
 	})
 }

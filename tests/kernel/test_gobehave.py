@@ -8,7 +8,9 @@ tests/kernel/lib.sh; its name is $GOPHERPROP_KERNEL_NAME, default
 `go run` prints for the same declarations and statements: values of
 cell-declared types through fmt, encoding/json and errors.As, func main
 as an ordinary function, method expressions, a typed iota block declared
-before its type, and Go's deadlock error with the session kept. One kernel serves the class; each test uses its
+before its type, errors.Is with a cell type's Is method, %T through ...any, x.(io.Writer)
+of a cell type,
+syntax errors in gc's words, and Go's deadlock error with the session kept. One kernel serves the class; each test uses its
 own names.
 """
 
@@ -60,6 +62,40 @@ PRINTS_AS_GO = {
             "true 42 wrap: code 42\n",
         ),
     ],
+    "errors.Is with Is methods": [
+        (
+            'import "errors"\n'
+            "type GbCode int\n"
+            'func (e GbCode) Error() string { return fmt.Sprintf("code %d", int(e)) }\n'
+            "func (e GbCode) Is(target error) bool { t, ok := target.(GbCode); return ok && (t == 0 || t == e) }",
+            "",
+        ),
+        (
+            'gbE := fmt.Errorf("w: %w", GbCode(3))\n'
+            "fmt.Println(errors.Is(gbE, GbCode(3)), errors.Is(gbE, GbCode(4)), errors.Is(gbE, GbCode(0)))",
+            "true false true\n",
+        ),
+    ],
+    "%T through ...any": [
+        (
+            "type GbPerson struct{ Name string; Age int }\n"
+            "func GbZ(args ...any) []string { var ts []string; for _, v := range args { ts = append(ts, fmt.Sprintf(\"%T\", v)) }; return ts }\n"
+            "fmt.Println(GbZ(GbPerson{}, &GbPerson{}, []GbPerson{}))",
+            "[main.GbPerson *main.GbPerson []main.GbPerson]\n",
+        ),
+    ],
+    "assertion to io.Writer": [
+        (
+            'import "io"\n'
+            "type GbTW struct{}\n"
+            'func (GbTW) Write(p []byte) (int, error) { fmt.Println("write", len(p)); return len(p), nil }\n'
+            "var gbT any = GbTW{}\n"
+            'gbT.(io.Writer).Write([]byte("ab"))\n'
+            "_, gbOK := gbT.(io.Writer)\n"
+            "fmt.Println(gbOK)",
+            "write 2\ntrue\n",
+        ),
+    ],
     "func main is ordinary": [
         ('func main() { fmt.Println("main ran") }', ""),
         ('fmt.Println("next")', "next\n"),
@@ -104,6 +140,16 @@ class GoBehaviour(KernelTestCase):
         self.assertEqual(out, "before\n")
         _, result = self.ok("gbKept + 1")
         self.assertEqual(result, "42")
+
+    def test_syntax_error_gc_wording(self):
+        content, _, _ = self.run_cell('func gbBroken() {\n\tfmt.Println("x"\n')
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "SyntaxError")
+        self.assertEqual(
+            content["evalue"], "2:17: syntax error: unexpected newline in argument list; possibly missing comma or )"
+        )
+        out, _ = self.ok('fmt.Println("after")')
+        self.assertEqual(out, "after\n")
 
     def test_method_expressions_and_iota(self):
         out, _ = self.ok(
