@@ -130,3 +130,30 @@ func BenchmarkMultiValueDefine(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexCheck measures the cost of the bounds rewrite (bounds.go):
+// a function whose index is rewritten into a checked call against the
+// baseline, the same function with the index inside a for statement (which
+// the rewrite leaves alone), each called 10000 times by one cell.
+func BenchmarkIndexCheck(b *testing.B) {
+	s, err := newSession(io.Discard, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	decl := "xs := []int{1, 2, 3}\n" +
+		"func getChecked(xs []int, i int) int { return xs[i] }\n" +
+		"func getPlain(xs []int, i int) int { for { return xs[i] } }"
+	if _, f := s.run(context.Background(), decl, 1); f != nil {
+		b.Fatal(f)
+	}
+	for _, name := range []string{"getPlain", "getChecked"} {
+		b.Run(name, func(b *testing.B) {
+			cellCode := "t := 0\nfor k := 0; k < 10000; k++ { t += " + name + "(xs, k%3) }\nt"
+			for i := 0; i < b.N; i++ {
+				if _, f := s.run(context.Background(), cellCode, i+2); f != nil {
+					b.Fatal(f)
+				}
+			}
+		})
+	}
+}

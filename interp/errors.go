@@ -43,7 +43,8 @@ type frameCatcher struct {
 	frames []string
 }
 
-var frameRe = regexp.MustCompile(`^(?:\S+:)?\d+:\d+: panic: .*\(\.\.\.\)$`)
+// A frame of rewritten code has no column (see nodeSource).
+var frameRe = regexp.MustCompile(`^(?:\S+:)?\d+(?::\d+)?: panic: .*\(\.\.\.\)$`)
 
 func (f *frameCatcher) Write(p []byte) (int, error) {
 	f.mu.Lock()
@@ -184,13 +185,10 @@ func (s *session) panicFailure(p yaegi.Panic, cid string) *kernel.ExecError {
 		ename = "Exit"
 		val = "the cell called " + val + " (the kernel keeps running)"
 	}
-	if strings.HasPrefix(val, "reflect: ") && strings.Contains(val, "out of range") {
-		ename = "RuntimeError"
-		val = "index out of range (" + strings.TrimPrefix(val, "reflect: ") + ")"
-	}
-	if strings.HasPrefix(val, "reflect: call of reflect.Value.") && strings.Contains(val, "zero Value") {
-		ename = "RuntimeError"
-		val = "invalid memory address or nil pointer dereference (" + val + ")"
+	if text, ok := goRuntimeText(val); ok { // panics.go
+		ename, val = "RuntimeError", text
+	} else if text, ok := takePanicNote(p.Value); ok && ename == "Panic" {
+		val = text
 	}
 	tb := []string{ename + ": " + val}
 	frames := s.frames.take()
@@ -212,6 +210,9 @@ func (s *session) panicFailure(p yaegi.Panic, cid string) *kernel.ExecError {
 		if loc == nil || fc == "" {
 			tb = append(tb, "  "+fn)
 			continue
+		}
+		if col == 0 {
+			col = firstColumn(s.cells[fc].src, line)
 		}
 		where := "this cell"
 		if fc != cid {
@@ -241,4 +242,16 @@ func (s *session) panicFailure(p yaegi.Panic, cid string) *kernel.ExecError {
 		ev = fmt.Sprintf("%d:%d: %s", first[0], first[1], val)
 	}
 	return kernel.NewExecError(ename, ev, tb...)
+}
+
+// firstColumn is the column of the first non-blank character of line in
+// src (1 for a blank or missing line): where a frame without a column is
+// shown.
+func firstColumn(src string, line int) int {
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	l := lines[line-1]
+	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
 }

@@ -92,7 +92,7 @@ func (s *session) wrapPrints(c *cellRun, ren map[string]string) {
 		it := &c.items[i]
 		changed := false
 		visit := func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok && w.wrapCall(it, call) {
+			if call, ok := n.(*ast.CallExpr); ok && (w.wrapPanic(it, call) || w.wrapCall(it, call)) {
 				changed = true
 			}
 			return true
@@ -233,6 +233,17 @@ func scanVerbs(s string) (map[int]int, bool) {
 
 // wrapArg returns the converter call replacing e, or nil.
 func (w *fmtWrapper) wrapArg(it *cell.Item, e ast.Expr, typeName bool) ast.Expr {
+	if typeName {
+		return w.converter(it, e, "any", "return "+rtName+".FType(%s(x))")
+	}
+	return w.converter(it, e, "any", "return "+rtName+".FArg(%s(x))")
+}
+
+// converter returns a call of a function literal on e that builds the
+// fmtValue of e with the converter top and runs ret (a format with one %s,
+// the name of top; x is e's value); the literal's result type is result,
+// or e's type when result is "". It returns nil when e needs no converter.
+func (w *fmtWrapper) converter(it *cell.Item, e ast.Expr, result, ret string) ast.Expr {
 	t := w.typeOf(it, e)
 	if t == nil {
 		return nil
@@ -254,18 +265,17 @@ func (w *fmtWrapper) wrapArg(it *cell.Item, e ast.Expr, typeName bool) ast.Expr 
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "func(x %s) any {\n", ts)
+	if result == "" {
+		result = ts
+	}
+	fmt.Fprintf(&b, "func(x %s) %s {\n", ts, result)
 	for _, d := range g.vars {
 		b.WriteString(d + "\n")
 	}
 	for _, d := range g.bodies {
 		b.WriteString(d + "\n")
 	}
-	if typeName {
-		fmt.Fprintf(&b, "return %s.FType(%s(x))\n}", rtName, top)
-	} else {
-		fmt.Fprintf(&b, "return %s.FArg(%s(x))\n}", rtName, top)
-	}
+	fmt.Fprintf(&b, ret+"\n}", top)
 	fl, err := parser.ParseExpr(b.String())
 	if err != nil {
 		return nil

@@ -78,6 +78,7 @@ func (s *session) run(ctx context.Context, code string, count int) (cellResult, 
 	defer s.watchDeadlock(cancel)()
 	c := &cellRun{ctx: ctx, code: code, cid: strconv.Itoa(s.serial)}
 	s.frames.reset()
+	resetPanicNote()
 	s.curLine, s.curCol, s.curWrapped = 0, 0, false
 	for _, st := range pipeline {
 		if fail := st.run(s, c); fail != nil {

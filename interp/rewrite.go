@@ -69,6 +69,7 @@ func (s *session) rewrite(c *cellRun) *kernel.ExecError {
 		}
 	}
 
+	s.boundsChecks(c) // bounds.go
 	s.wrapPrints(c, ren)
 
 	c.rw = &cell.Rewriter{GlobalKind: s.globalKind, Shadowed: s.shadowedBuiltins(items), N: &s.tmpN}

@@ -31,6 +31,11 @@ var rtSymbols = map[string]map[string]reflect.Value{
 		"Unwrap":    reflect.ValueOf(rtUnwrap),
 		"UnwrapAll": reflect.ValueOf(rtUnwrapAll),
 		"SameError": reflect.ValueOf(rtSameError),
+		// Runtime panics as Go's (bounds.go, panics.go).
+		"Index":     reflect.ValueOf(rtIndex),
+		"SliceHi":   reflect.ValueOf(rtSliceHi),
+		"Slice3":    reflect.ValueOf(rtSlice3),
+		"PanicNote": reflect.ValueOf(rtPanicNote),
 	},
 }
 

@@ -10,7 +10,8 @@ cell-declared types through fmt, encoding/json and errors.As, func main
 as an ordinary function, method expressions, a typed iota block declared
 before its type, errors.Is with a cell type's Is method, %T through ...any, x.(io.Writer)
 of a cell type,
-syntax errors in gc's words, and Go's deadlock error with the session kept. One kernel serves the class; each test uses its
+syntax errors in gc's words, Go's deadlock error with the session kept, and
+runtime panics with Go's messages. One kernel serves the class; each test uses its
 own names.
 """
 
@@ -113,6 +114,23 @@ PRINTS_AS_GO = {
     ],
 }
 
+# Cells that panic, each with the error name and value (line:column and Go's
+# message, as go run prints it after "panic: ").
+PANICS_AS_GO = [
+    ("gbA := []int{1, 2, 3}\ngbI := 5\nfmt.Println(gbA[gbI])",
+     "RuntimeError", "3:1: runtime error: index out of range [5] with length 3"),
+    ("gbHi := 5\nfmt.Println(gbA[:gbHi])",
+     "RuntimeError", "2:1: runtime error: slice bounds out of range [:5] with capacity 3"),
+    ('gbS := "abc"\n_ = gbS[gbI-2]', "RuntimeError", "2:1: runtime error: index out of range [3] with length 3"),
+    ("gbN := -1\n_ = make([]int, gbN)", "RuntimeError", "2:5: runtime error: makeslice: len out of range"),
+    ("var gbSt fmt.Stringer\nfmt.Println(gbSt.String())",
+     "RuntimeError", "2:1: runtime error: invalid memory address or nil pointer dereference"),
+    ("type GbPCode int\npanic(GbPCode(42))", "Panic", "2:1: main.GbPCode(42)"),
+    ("type GbPParseErr struct{ Line int }\n"
+     'func (e *GbPParseErr) Error() string { return fmt.Sprintf("parse error on line %d", e.Line) }\n'
+     "panic(&GbPParseErr{Line: 7})", "Panic", "3:1: parse error on line 7"),
+]
+
 
 class GoBehaviour(KernelTestCase):
     def run_cell(self, code):
@@ -150,6 +168,15 @@ class GoBehaviour(KernelTestCase):
         )
         out, _ = self.ok('fmt.Println("after")')
         self.assertEqual(out, "after\n")
+
+    def test_runtime_panics_as_go(self):
+        for code, ename, evalue in PANICS_AS_GO:
+            with self.subTest(code):
+                content, _, _ = self.run_cell(code)
+                self.assertEqual(content["status"], "error")
+                self.assertEqual((content["ename"], content["evalue"]), (ename, evalue))
+        _, result = self.ok("gbA[2] + len(gbS)")
+        self.assertEqual(result, "6")
 
     def test_method_expressions_and_iota(self):
         out, _ = self.ok(
