@@ -87,6 +87,9 @@ func (s *session) wrapPrints(c *cellRun, ren map[string]string) {
 		if w.rewriteAssertions(it) {
 			it.Rewritten, it.ExprRewritten = true, true
 		}
+		if w.rewriteErrorCompare(it) {
+			it.Rewritten, it.ExprRewritten = true, true
+		}
 	}
 	for i := range c.items {
 		it := &c.items[i]
@@ -712,6 +715,50 @@ func (w *fmtWrapper) rewriteAssertions(it *cell.Item) bool {
 	return changed
 }
 
+// rewriteErrorCompare replaces a == b and a != b of two error operands
+// (neither the nil literal) in it by a comparison that also looks inside
+// yaegi's wrappers: a cell error value that went through compiled code
+// (errors.Unwrap of a fmt.Errorf %w error) is wrapped anew each time it
+// crosses, so the wrappers differ where Go's values are equal. Only cells
+// of a session with a cell type implementing error are rewritten.
+func (w *fmtWrapper) rewriteErrorCompare(it *cell.Item) bool {
+	g := &convGen{w: w, memo: map[types.Type]int{}}
+	errT := types.Universe.Lookup("error").Type()
+	if !g.needs(errT) {
+		return false
+	}
+	isErr := func(e ast.Expr) bool {
+		t := w.typeOf(it, e)
+		return t != nil && types.Identical(t, errT)
+	}
+	changed := false
+	apply := func(c *astutil.Cursor) bool {
+		be, ok := c.Node().(*ast.BinaryExpr)
+		if !ok || (be.Op != token.EQL && be.Op != token.NEQ) || !isErr(be.X) || !isErr(be.Y) {
+			return true
+		}
+		src := fmt.Sprintf("func(a, b any) bool { return a == b || %s.SameValue(a, b) }", rtName)
+		if be.Op == token.NEQ {
+			src = fmt.Sprintf("func(a, b any) bool { return a != b && !%s.SameValue(a, b) }", rtName)
+		}
+		fl, err := parser.ParseExpr(src)
+		if err != nil {
+			return true
+		}
+		clearPos(fl, be.Pos())
+		c.Replace(&ast.CallExpr{Fun: fl, Args: []ast.Expr{be.X, be.Y}, Lparen: be.Pos(), Rparen: be.Pos()})
+		changed = true
+		return true
+	}
+	for i, d := range it.Decls {
+		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)
+	}
+	for i, st := range it.Stmts {
+		it.Stmts[i] = astutil.Apply(st, apply, nil).(ast.Stmt)
+	}
+	return changed
+}
+
 // errorsAs rewrites errors.As(err, &target) for a target of a cell type:
 // compiled errors.As cannot see that the interpreted type implements error.
 // The chain is walked in interpreted code, with Go's rules (Unwrap() error,
@@ -723,12 +770,43 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 	}
 	t := types.Unalias(pt.Elem())
 	g := &convGen{w: w, memo: map[types.Type]int{}}
-	if types.IsInterface(t) || !types.Implements(t, errorType) || !g.needs(t) {
+	// A pointer to an interface literal (interface{ Timeout() bool })
+	// reaches compiled errors.As as one of yaegi's types, which it refuses;
+	// named interfaces work.
+	cellIface := false
+	if types.IsInterface(t) {
+		_, named := t.(*types.Named)
+		cellIface = !named
+	}
+	if !cellIface && (types.IsInterface(t) || !types.Implements(t, errorType) || !g.needs(t)) {
 		return false
 	}
 	ts, ok := g.typeString(t)
 	if !ok {
 		return false
+	}
+	ivalue := fmt.Sprintf(`if v, ok := %[2]s.IValue(err).(%[1]s); ok {
+				*p = v
+				return true
+			}`, ts, rtName)
+	if cellIface {
+		// yaegi's assertions to an interface do not see the methods of
+		// cell types: try each cell type implementing it.
+		p := it.Fset.Position(call.Pos())
+		g.line = p.Line - 1
+		iface := t.Underlying().(*types.Interface)
+		var b strings.Builder
+		for _, cand := range g.candidates() {
+			for _, ct := range []types.Type{cand, types.NewPointer(cand)} {
+				if !types.Implements(ct, iface) {
+					continue
+				}
+				if cs, ok := g.typeString(ct); ok {
+					fmt.Fprintf(&b, "if v, ok := err.(%[1]s); ok {\n*p = v\nreturn true\n}\nif v, ok := %[2]s.IValue(err).(%[1]s); ok {\n*p = v\nreturn true\n}\n", cs, rtName)
+				}
+			}
+		}
+		ivalue = b.String()
 	}
 	src := fmt.Sprintf(`func(err error, p *%[1]s) bool {
 	var as func(error) bool
@@ -738,10 +816,7 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 				*p = v
 				return true
 			}
-			if v, ok := %[2]s.IValue(err).(%[1]s); ok {
-				*p = v
-				return true
-			}
+			%[3]s
 			if x, ok := err.(interface{ As(any) bool }); ok && x.As(p) {
 				return true
 			}
@@ -776,7 +851,7 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 		return false
 	}
 	return as(err)
-}`, ts, rtName)
+}`, ts, rtName, ivalue)
 	fl, err := parser.ParseExpr(src)
 	if err != nil {
 		return false

@@ -192,3 +192,28 @@ func TestAssertCompiledInterface(t *testing.T) {
 		{code: "func writeTo(x any) bool { w, ok := x.(io.Writer); if ok { w.Write([]byte(\"q\")) }; return ok }\nwriteTo(TW{})", out: "TW 1\n", value: "true"},
 	})
 }
+
+// TestErrorsAsInterfaceTarget checks errors.As into a pointer to an
+// interface literal or a cell-declared interface.
+func TestErrorsAsInterfaceTarget(t *testing.T) {
+	runSteps(t, []step{
+		{code: "import \"errors\"\nfunc safeDiv(a, b int) (q int, err error) {\n\tdefer func() {\n\t\tif r := recover(); r != nil {\n\t\t\terr = fmt.Errorf(\"recovered: %v\", r)\n\t\t}\n\t}()\n\treturn a / b, nil\n}\n" +
+			"type Temporary interface{ Temporary() bool }\ntype netErr struct{ msg string }\nfunc (e *netErr) Error() string { return e.msg }\nfunc (e *netErr) Temporary() bool { return true }"},
+		{code: "_, err := safeDiv(1, 0)\nvar re interface{ RuntimeError() }\nfmt.Println(errors.As(err, &re))", out: "false\n"},
+		{code: "var tm interface{ Temporary() bool }\nok := errors.As(fmt.Errorf(\"x: %w\", &netErr{\"down\"}), &tm)\nfmt.Println(ok, tm != nil)\nvar tm2 interface{ Temporary() bool }\nfmt.Println(errors.As(errors.New(\"plain\"), &tm2), tm2 == nil)", out: "true true\nfalse true\n"},
+		{code: "fmt.Println(tm.Temporary())", out: "true\n"},
+		{code: "var to interface{ Timeout() bool }\nfmt.Println(errors.As(&netErr{\"y\"}, &to))", out: "false\n"},
+	})
+}
+
+// TestErrorCompareWrapped checks == and != of errors holding the same cell
+// error value, one of them unwrapped from fmt.Errorf's %w.
+func TestErrorCompareWrapped(t *testing.T) {
+	runSteps(t, []step{
+		{code: "import \"errors\"\ntype NotFound struct{ Key string }\nfunc (e *NotFound) Error() string { return \"not found: \" + e.Key }\n" +
+			"func lookup(k string) error { return fmt.Errorf(\"lookup %q: %w\", k, &NotFound{Key: k}) }"},
+		{code: "err := lookup(\"alpha\")\nvar nf *NotFound\nfmt.Println(errors.As(err, &nf), nf.Key)\nfmt.Println(errors.Unwrap(err) == error(nf), errors.Unwrap(err) != error(nf), errors.Unwrap(err) == error(&NotFound{\"alpha\"}))",
+			out: "true alpha\ntrue false false\n"},
+		{code: "var sentinel = errors.New(\"s\")\nvar e2 error = sentinel\nfmt.Println(e2 == sentinel, err == nil, err != nil, errors.Unwrap(err) == sentinel)", out: "true false true false\n"},
+	})
+}

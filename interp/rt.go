@@ -31,6 +31,7 @@ var rtSymbols = map[string]map[string]reflect.Value{
 		"Unwrap":    reflect.ValueOf(rtUnwrap),
 		"UnwrapAll": reflect.ValueOf(rtUnwrapAll),
 		"SameError": reflect.ValueOf(rtSameError),
+		"SameValue": reflect.ValueOf(rtSameValue),
 		// Runtime panics as Go's (bounds.go, panics.go).
 		"Index":     reflect.ValueOf(rtIndex),
 		"SliceHi":   reflect.ValueOf(rtSliceHi),
@@ -97,7 +98,11 @@ func rtUnwrapAll(err error) ([]error, bool) {
 
 // rtSameError reports whether two errors are the same value as errors.Is
 // compares them (==), looking through yaegi's interface wrappers.
-func rtSameError(a, b error) bool {
+func rtSameError(a, b error) bool { return rtSameValue(a, b) }
+
+// rtSameValue is rtSameError for operands passed as any (yaegi passes some
+// cell values converted to error unwrapped, which a func(error) refuses).
+func rtSameValue(a, b any) bool {
 	x, y := rtIValue(a), rtIValue(b)
 	if x == nil || y == nil {
 		return x == y

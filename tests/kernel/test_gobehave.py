@@ -77,6 +77,18 @@ PRINTS_AS_GO = {
             "true false true\n",
         ),
     ],
+    "errors.As into an interface literal, == of unwrapped errors": [
+        (
+            'import "errors"\n'
+            "type GbNF struct{ Key string }\n"
+            'func (e *GbNF) Error() string { return "not found: " + e.Key }\n'
+            'gbW := fmt.Errorf("lookup: %w", &GbNF{"k"})\n'
+            "var gbNF *GbNF\n"
+            "var gbRE interface{ RuntimeError() }\n"
+            "fmt.Println(errors.As(gbW, &gbNF), errors.Unwrap(gbW) == error(gbNF), errors.As(gbW, &gbRE))",
+            "true true false\n",
+        ),
+    ],
     "%T through ...any": [
         (
             "type GbPerson struct{ Name string; Age int }\n"
