@@ -185,10 +185,8 @@ func (s *session) panicFailure(p yaegi.Panic, cid string) *kernel.ExecError {
 		ename = "Exit"
 		val = "the cell called " + val + " (the kernel keeps running)"
 	}
-	if text, ok := goRuntimeText(val); ok { // panics.go
-		ename, val = "RuntimeError", text
-	} else if text, ok := takePanicNote(p.Value); ok && ename == "Panic" {
-		val = text
+	if ename != "Exit" {
+		ename, val = goPanic(p.Value, ename, val) // panics.go
 	}
 	tb := []string{ename + ": " + val}
 	frames := s.frames.take()

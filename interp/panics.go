@@ -15,8 +15,10 @@ import (
 // Runtime panics as Go prints them. Three sources of difference are
 // handled here and in bounds.go:
 //   - panics raised by reflect inside yaegi (a nil interface's method, a
-//     negative make length) are translated into Go's runtime error by
-//     goRuntimeText, whose table is the one list of such translations;
+//     nil func, a negative make length) are translated into Go's runtime
+//     error by goRuntimeText, whose table is the one list of such
+//     translations; a failed type assertion loses yaegi's position and
+//     panic(nil) reads as Go 1.21's (goPanic);
 //   - index and slice bounds get Go's message with the values (bounds.go);
 //   - a panic value of a cell-declared type prints as Go's printpanicval
 //     prints it (its Error or String method, main.T(42) for a named basic
@@ -41,7 +43,28 @@ var reflectPanics = []struct {
 	{"reflect.MakeSlice: negative cap", false, "makeslice: cap out of range"},
 	{"reflect.MakeSlice: len > cap", false, "makeslice: cap out of range"},
 	{"reflect: Method on nil interface value", false, "invalid memory address or nil pointer dereference"},
+	{"reflect.Value.Call: call of nil function", false, "invalid memory address or nil pointer dereference"},
 	{"reflect: call of reflect.Value.", true, "invalid memory address or nil pointer dereference"},
+}
+
+// goPanic returns the error name and the text of a panic with value v
+// (printed by fmt as val, named ename so far) as Go would print them.
+func goPanic(v any, ename, val string) (string, string) {
+	if text, ok := goRuntimeText(val); ok {
+		return "RuntimeError", text
+	}
+	if rv, isRV := v.(reflect.Value); v == nil || (isRV && (!rv.IsValid() || (rv.Kind() == reflect.Interface && rv.IsNil()))) {
+		// panic(nil), or of a nil interface: Go 1.21's PanicNilError.
+		return ename, "panic called with nil argument"
+	}
+	// yaegi's failed type assertion carries its own position.
+	if _, _, _, loc := matchPos(val); loc != nil && loc[0] == 0 && strings.HasPrefix(val[loc[1]:], ": interface conversion: ") {
+		return "RuntimeError", val[loc[1]+2:]
+	}
+	if text, ok := takePanicNote(v); ok && ename == "Panic" {
+		return ename, text
+	}
+	return ename, val
 }
 
 // goRuntimeText returns Go's runtime error for a panic message of yaegi's

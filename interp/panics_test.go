@@ -30,6 +30,14 @@ func TestRuntimePanicMessages(t *testing.T) {
 		{code: "n := -1\n_ = make([]int, n)", err: "runtime error: makeslice: len out of range"},
 		{code: "var st fmt.Stringer\nfmt.Println(st == nil)\nfmt.Println(st.String())", err: "RuntimeError: 3:1: runtime error: invalid memory address or nil pointer dereference"},
 		{code: "type Conf struct{ Name string }\nvar c *Conf\nfmt.Println(c.Name)", err: "runtime error: invalid memory address or nil pointer dereference"},
+		{code: "var fn func()\nfn()", err: "RuntimeError: 2:1: runtime error: invalid memory address or nil pointer dereference"},
+		{code: "var x any = \"s\"\n_ = x.(int)", err: "RuntimeError: 2:5: interface conversion: interface {} is string, not int\n"},
+		{code: "var nilErr error\npanic(nilErr)", err: "Panic: 2:1: panic called with nil argument"},
+		// Already Go's (pinned here so that the table above does not
+		// change them).
+		{code: "var m map[string]int\nm[\"a\"] = 1", err: "RuntimeError: 2:1: assignment to entry in nil map"},
+		{code: "zero := 0\n_ = 1 / zero", err: "RuntimeError: 2:5: runtime error: integer divide by zero"},
+		{code: "ch := make(chan int)\nclose(ch)\nclose(ch)", err: "RuntimeError: 3:1: close of closed channel"},
 		// Inside a function: the values, and the frame in the function.
 		{code: "func at(xs []int, k int) int {\n\treturn xs[k] * 2\n}\nat(a, 7)", err: "runtime error: index out of range [7] with length 3\nTraceback (innermost first):\n  at, this cell line 2:2"},
 		// A generic function's slice of T is checked; an operand of a type

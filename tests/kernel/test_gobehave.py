@@ -137,6 +137,8 @@ PANICS_AS_GO = [
     ("gbN := -1\n_ = make([]int, gbN)", "RuntimeError", "2:5: runtime error: makeslice: len out of range"),
     ("var gbSt fmt.Stringer\nfmt.Println(gbSt.String())",
      "RuntimeError", "2:1: runtime error: invalid memory address or nil pointer dereference"),
+    ('var gbX any = "s"\n_ = gbX.(int)', "RuntimeError", "2:5: interface conversion: interface {} is string, not int"),
+    ("var gbFn func()\ngbFn()", "RuntimeError", "2:1: runtime error: invalid memory address or nil pointer dereference"),
     ("type GbPCode int\npanic(GbPCode(42))", "Panic", "2:1: main.GbPCode(42)"),
     ("type GbPParseErr struct{ Line int }\n"
      'func (e *GbPParseErr) Error() string { return fmt.Sprintf("parse error on line %d", e.Line) }\n'
