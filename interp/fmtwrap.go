@@ -541,6 +541,36 @@ var methodSigs = []struct{ name, sig string }{
 	{"MarshalJSON", "func() ([]byte, error)"},
 }
 
+// unnamedSig is the signature t as Go source without parameter names
+// (func(fmt.State, rune)), packages by name, as methodSigs writes them.
+func unnamedSig(t types.Type) string {
+	sig, ok := t.(*types.Signature)
+	if !ok {
+		return ""
+	}
+	q := func(p *types.Package) string { return p.Name() }
+	list := func(tu *types.Tuple, variadic bool) []string {
+		var out []string
+		for i := 0; i < tu.Len(); i++ {
+			ts := types.TypeString(tu.At(i).Type(), q)
+			if variadic && i == tu.Len()-1 {
+				ts = "..." + strings.TrimPrefix(ts, "[]")
+			}
+			out = append(out, ts)
+		}
+		return out
+	}
+	s := "func(" + strings.Join(list(sig.Params(), sig.Variadic()), ", ") + ")"
+	switch res := list(sig.Results(), false); len(res) {
+	case 0:
+	case 1:
+		s += " " + res[0]
+	default:
+		s += " (" + strings.Join(res, ", ") + ")"
+	}
+	return s
+}
+
 // methods returns the function that attaches t's print methods to a
 // fmtValue (an identity call when it has none).
 func (g *convGen) methods(t types.Type) string {
@@ -553,8 +583,7 @@ func (g *convGen) methods(t types.Type) string {
 		if sel == nil {
 			continue
 		}
-		sig := types.TypeString(sel.Type(), func(p *types.Package) string { return p.Name() })
-		if sig == m.sig {
+		if unnamedSig(sel.Type()) == m.sig {
 			args[i] = "x." + m.name
 			any = true
 		}

@@ -217,3 +217,15 @@ func TestErrorCompareWrapped(t *testing.T) {
 		{code: "var sentinel = errors.New(\"s\")\nvar e2 error = sentinel\nfmt.Println(e2 == sentinel, err == nil, err != nil, errors.Unwrap(err) == sentinel)", out: "true false true false\n"},
 	})
 }
+
+// TestFormatMethod checks that a cell type's Format method (parameters
+// named, as they usually are) is used by Println, Printf and inside slices.
+func TestFormatMethod(t *testing.T) {
+	runSteps(t, []step{
+		{code: "type Vec struct{ X, Y float64 }\nfunc (v Vec) Format(f fmt.State, verb rune) {\n\tswitch verb {\n\tcase 'v', 's':\n\t\tif f.Flag('+') {\n\t\t\tfmt.Fprintf(f, \"Vec{X: %g, Y: %g}\", v.X, v.Y)\n\t\t\treturn\n\t\t}\n\t\tfmt.Fprintf(f, \"(%g, %g)\", v.X, v.Y)\n\tdefault:\n\t\tfmt.Fprintf(f, \"%%!%c(Vec)\", verb)\n\t}\n}"},
+		{code: "v := Vec{1, 2.5}\nfmt.Println(v)\nfmt.Printf(\"%v %+v %s %d\\n\", v, v, v, v)\nfmt.Println([]Vec{v, {3, 4}})",
+			out: "(1, 2.5)\n(1, 2.5) Vec{X: 1, Y: 2.5} (1, 2.5) %!d(Vec)\n[(1, 2.5) (3, 4)]\n"},
+		{code: "type Tag string\nfunc (t Tag) String() string { return \"#\" + string(t) }\nfunc (t Tag) MarshalJSON() (b []byte, err error) { return []byte(`\"tag:` + string(t) + `\"`), nil }\n" +
+			"import \"encoding/json\"\nb, _ := json.Marshal([]Tag{\"a\"})\nfmt.Println(Tag(\"x\"), string(b))", out: "#x [\"tag:a\"]\n"},
+	})
+}

@@ -89,6 +89,14 @@ PRINTS_AS_GO = {
             "true true false\n",
         ),
     ],
+    "Format method": [
+        (
+            "type GbVec struct{ X, Y float64 }\n"
+            "func (v GbVec) Format(f fmt.State, verb rune) { fmt.Fprintf(f, \"(%g, %g)\", v.X, v.Y) }\n"
+            "fmt.Println(GbVec{1, 2.5}, []GbVec{{3, 4}})",
+            "(1, 2.5) [(3, 4)]\n",
+        ),
+    ],
     "%T through ...any": [
         (
             "type GbPerson struct{ Name string; Age int }\n"
