@@ -125,6 +125,8 @@ func TestGoDifferences(t *testing.T) {
 		// An index out of range inside a loop does not name the index and
 		// the length (TestIndexInLoopHasNoValues checks the exact message).
 		{code: "xs := []int{1, 2, 3}\nfor i := 0; i < 5; i++ { _ = xs[i] }", err: "runtime error: index out of range"},
+		// Nor inside a function, where recover gets the interpreter's message as a string.
+		{code: "func safeAt(k int) (r any) {\n\tdefer func() { r = recover() }()\n\t_ = xs[k]\n\treturn\n}\nfmt.Printf(\"%T %v\\n\", safeAt(7), safeAt(7))", out: "string reflect: slice index out of range\n"},
 		// The Is method of a cell struct type held by value in an error is
 		// not consulted by errors.Is (yaegi keeps only the struct's last
 		// field in its error wrapper); TestErrorsIsMethod has the cases that
