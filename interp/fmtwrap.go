@@ -189,7 +189,11 @@ func (w *fmtWrapper) wrapCall(it *cell.Item, call *ast.CallExpr) bool {
 			}
 			continue
 		}
-		if e := w.wrapArg(it, call.Args[i], verbs[i] == 'T'); e != nil {
+		e := w.wrapArg(it, call.Args[i], verbs[i] == 'T')
+		if e == nil && verbs[i] == 'T' {
+			e = w.staticTypeName(it, call.Args[i])
+		}
+		if e != nil {
 			call.Args[i] = e
 			changed = true
 			if verbs[i] == 'T' {
@@ -285,6 +289,36 @@ func (w *fmtWrapper) converter(it *cell.Item, e ast.Expr, result, ret string) as
 	}
 	clearPos(fl, e.Pos())
 	cell.RenameTypes(fl, w.ren)
+	return &ast.CallExpr{Fun: fl, Args: []ast.Expr{e}}
+}
+
+// staticTypeName returns, for an operand e of %T whose static type is not
+// an interface and mentions a cell type the converters do not handle (a
+// func type such as func(Point) Point), a call that evaluates e and gives
+// its type's name as %T prints it; otherwise nil.
+func (w *fmtWrapper) staticTypeName(it *cell.Item, e ast.Expr) ast.Expr {
+	t := w.typeOf(it, e)
+	if t == nil || types.IsInterface(t) {
+		return nil
+	}
+	if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+		return nil
+	}
+	g := &convGen{w: w, memo: map[types.Type]int{}}
+	name := g.goName(t)
+	if sig, ok := t.(*types.Signature); ok {
+		name = sigString(sig, g.goName)
+	} else if strings.Contains(name, "func(") {
+		return nil // a func type inside another: its parameter names would show
+	}
+	if !strings.Contains(name, checkPkgName+".") {
+		return nil
+	}
+	fl, err := parser.ParseExpr(fmt.Sprintf("func(any) string { return %s }", strconv.Quote(name)))
+	if err != nil {
+		return nil
+	}
+	clearPos(fl, e.Pos())
 	return &ast.CallExpr{Fun: fl, Args: []ast.Expr{e}}
 }
 
@@ -548,11 +582,17 @@ func unnamedSig(t types.Type) string {
 	if !ok {
 		return ""
 	}
-	q := func(p *types.Package) string { return p.Name() }
+	return sigString(sig, func(t types.Type) string {
+		return types.TypeString(t, func(p *types.Package) string { return p.Name() })
+	})
+}
+
+// sigString writes sig without parameter names, each type by name.
+func sigString(sig *types.Signature, name func(types.Type) string) string {
 	list := func(tu *types.Tuple, variadic bool) []string {
 		var out []string
 		for i := 0; i < tu.Len(); i++ {
-			ts := types.TypeString(tu.At(i).Type(), q)
+			ts := name(tu.At(i).Type())
 			if variadic && i == tu.Len()-1 {
 				ts = "..." + strings.TrimPrefix(ts, "[]")
 			}

@@ -231,3 +231,13 @@ func TestFormatMethod(t *testing.T) {
 			"import \"encoding/json\"\nb, _ := json.Marshal([]Tag{\"a\"})\nfmt.Println(Tag(\"x\"), string(b))", out: "#x [\"tag:a\"]\n"},
 	})
 }
+
+// TestPercentTFuncTypes checks %T of func values whose signatures mention
+// cell types (a method expression among them).
+func TestPercentTFuncTypes(t *testing.T) {
+	runSteps(t, []step{
+		{code: "type Point struct{ X, Y int }\nfunc (p Point) Add(q Point) Point { return Point{p.X + q.X, p.Y + q.Y} }"},
+		{code: "add := Point.Add\nfmt.Println(add(Point{1, 2}, Point{3, 4}))\nfmt.Printf(\"%T|%T|%v\\n\", add, func(p *Point) []Point { return nil }, 3)", out: "{4 6}\nfunc(main.Point, main.Point) main.Point|func(*main.Point) []main.Point|3\n"},
+		{code: "n := 0\nnext := func() func(Point) int { n++; return nil }\nfmt.Printf(\"%T %d\\n\", next(), n)", out: "func(main.Point) int 1\n"},
+	})
+}

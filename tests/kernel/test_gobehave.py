@@ -97,6 +97,14 @@ PRINTS_AS_GO = {
             "(1, 2.5) [(3, 4)]\n",
         ),
     ],
+    "%T of a method expression": [
+        (
+            "type GbP2 struct{ X int }\n"
+            "func (p GbP2) Add(q GbP2) GbP2 { return GbP2{p.X + q.X} }\n"
+            'gbAdd := GbP2.Add\nfmt.Printf("%T %v\\n", gbAdd, gbAdd(GbP2{1}, GbP2{2}))',
+            "func(main.GbP2, main.GbP2) main.GbP2 {3}\n",
+        ),
+    ],
     "%T through ...any": [
         (
             "type GbPerson struct{ Name string; Age int }\n"
