@@ -241,3 +241,14 @@ func TestPercentTFuncTypes(t *testing.T) {
 		{code: "n := 0\nnext := func() func(Point) int { n++; return nil }\nfmt.Printf(\"%T %d\\n\", next(), n)", out: "func(main.Point) int 1\n"},
 	})
 }
+
+// TestJSONOmitemptyNilPointer checks that a nil *string field tagged
+// omitempty is left out of a cell struct's JSON, and a set one is kept.
+func TestJSONOmitemptyNilPointer(t *testing.T) {
+	runSteps(t, []step{
+		{code: "import (\"encoding/json\"; \"strings\")\ntype Color int\nfunc (c Color) MarshalJSON() ([]byte, error) { return json.Marshal(strings.ToLower([]string{\"RED\", \"GREEN\"}[c])) }\n" +
+			"type Car struct {\n\tModel string `json:\"model\"`\n\tColors []Color `json:\"colors\"`\n\tOwner *string `json:\"owner,omitempty\"`\n}"},
+		{code: "b, err := json.Marshal(Car{Model: \"T\", Colors: []Color{0, 1}})\nfmt.Println(string(b), err)\nann := \"ann\"\nb, _ = json.Marshal(Car{Model: \"U\", Owner: &ann})\nfmt.Println(string(b))",
+			out: "{\"model\":\"T\",\"colors\":[\"red\",\"green\"]} <nil>\n{\"model\":\"U\",\"colors\":null,\"owner\":\"ann\"}\n"},
+	})
+}

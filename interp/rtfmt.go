@@ -677,7 +677,10 @@ func (v *fmtValue) jsonEmpty() bool {
 			return reflect.ValueOf(v.leaf).Len() == 0
 		}
 		return len(v.elems) == 0 && len(v.keys) == 0
-	case reflect.Struct, reflect.Pointer:
+	case reflect.Pointer:
+		// A compiled pointer (a *string field) is empty when nil.
+		return v.goVal && v.leaf != nil && reflect.ValueOf(v.leaf).IsNil()
+	case reflect.Struct:
 		return false
 	}
 	if v.leaf != nil {

@@ -105,6 +105,13 @@ PRINTS_AS_GO = {
             "func(main.GbP2, main.GbP2) main.GbP2 {3}\n",
         ),
     ],
+    "json omitempty nil pointer": [
+        (
+            'import "encoding/json"\ntype GbCar struct {\n\tModel string `json:"model"`\n\tOwner *string `json:"owner,omitempty"`\n}\n'
+            'gbB, _ := json.Marshal(GbCar{Model: "T"})\nfmt.Println(string(gbB))',
+            '{"model":"T"}\n',
+        ),
+    ],
     "%T through ...any": [
         (
             "type GbPerson struct{ Name string; Age int }\n"
