@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"go/types"
 	"reflect"
@@ -110,6 +111,33 @@ func (s *session) wrapPrints(c *cellRun, ren map[string]string) {
 			it.Rewritten, it.ExprRewritten = true, true
 		}
 	}
+	c.finalText = w.finalText(&c.items[len(c.items)-1])
+}
+
+// finalText returns the source of a func literal that gives the text of
+// the cell's final expression as compiled Go prints it (%v), when its type
+// involves cell-declared types, else "". The render stage applies it to
+// the value, which is computed once.
+func (w *fmtWrapper) finalText(it *cell.Item) string {
+	if it.Kind != cell.StmtItem || len(it.Stmts) == 0 {
+		return ""
+	}
+	es, ok := it.Stmts[len(it.Stmts)-1].(*ast.ExprStmt)
+	if !ok {
+		return ""
+	}
+	if _, tuple := w.typeOf(it, es.X).(*types.Tuple); tuple {
+		return ""
+	}
+	call, ok := w.converter(it, es.X, "string", "return "+rtName+".FText(%s(x))").(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	if err := printer.Fprint(&b, token.NewFileSet(), call.Fun); err != nil {
+		return ""
+	}
+	return b.String()
 }
 
 func (w *fmtWrapper) typeOf(it *cell.Item, e ast.Expr) types.Type {

@@ -40,6 +40,11 @@ func TestPrintingCellTypes(t *testing.T) {
 			out: "[Circle(1) {2 3} <nil>]\n[Circle(1) {W:2 H:3} <nil>] []main.Shape <nil>\n[]main.Shape{main.Circle{R:1}, main.Rect{W:2, H:3}, main.Shape(nil)}\n"},
 		{code: "s := S{1, \"x\"}\nfmt.Printf(\"%T %T %v %+v %#v\\n\", s, &s, s, s, s)",
 			out: "main.S *main.S {1 x} {A:1 b:x} main.S{A:1, b:\"x\"}\n"},
+		// A cell's final value prints as compiled Go prints it with %v.
+		{code: "shapes", value: "[Circle(1) {2 3} <nil>]"},
+		{code: "s", value: "{1 x}"},
+		{code: "map[string]Shape{\"b\": Rect{1, 2}, \"a\": Circle{3}}", value: "map[a:Circle(3) b:{1 2}]"},
+		{code: "c", value: "21.5°C"},
 		{code: "fmt.Println(&s, []*S{nil})\nvar a any = Circle{5}\nvar sh Shape = Rect{1, 1}\nfmt.Println(a, sh)", out: "&{1 x} [<nil>]\nCircle(5) {1 1}\n"},
 		// Methods are not called through unexported fields; map keys sorted.
 		{code: "fmt.Printf(\"%v|%+v\\n\", Temp{C: 3, m: map[string]Celsius{\"a\": 1}, M: map[string]Celsius{\"b\": 2, \"a\": 1}}, Temp{})",

@@ -57,6 +57,7 @@ type cellRun struct {
 	cellMethods map[string]bool
 	rw          *cell.Rewriter
 	final       ast.Expr
+	finalText   string // a func literal giving the final value's text as compiled Go prints it, or ""
 
 	res cellResult // render
 }
@@ -66,6 +67,7 @@ type cellResult struct {
 	value    reflect.Value
 	hasValue bool
 	bundle   map[string]any // {"data": ..., "metadata": ...} rendered in the interpreter, or nil
+	text     string         // the value's text/plain as compiled Go prints it, when the interpreter's would differ
 }
 
 // run executes one cell. Hidden type names (see redefine.go) never reach

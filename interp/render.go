@@ -32,7 +32,7 @@ func (s *session) render(c *cellRun) *kernel.ExecError {
 	}
 	p := last.Fset.Position(final.Pos())
 	s.curLine, s.curCol, s.curWrapped = p.Line-1, p.Column, false
-	if prog := s.resultProgram(show, src); prog != nil {
+	if prog := s.resultProgram(show, c.finalText != "", src); prog != nil {
 		// Keep the value in a variable of its static type and render it
 		// from there.
 		v, err := s.execute(c.ctx, prog)
@@ -41,6 +41,11 @@ func (s *session) render(c *cellRun) *kernel.ExecError {
 		}
 		if v.IsValid() {
 			c.res.value, c.res.hasValue = v, true
+		}
+		if c.finalText != "" {
+			if t, err := s.eval(c.ctx, ";\n("+c.finalText+")("+resultVar+")"); err == nil && t.IsValid() && t.Kind() == reflect.String {
+				c.res.text = t.String()
+			}
 		}
 		if b, err := s.eval(c.ctx, ";\n"+rtName+".Bundle("+resultVar+")"); err == nil && b.IsValid() && b.CanInterface() {
 			c.res.bundle, _ = b.Interface().(map[string]any)
@@ -58,14 +63,15 @@ func (s *session) render(c *cellRun) *kernel.ExecError {
 }
 
 // resultProgram compiles "resultVar := E" for a final expression E when a
-// cell declared a type with a display method, or returns nil (then E is
+// cell declared a type with a display method or force is set (the value's
+// text is to be made by the checker's converter), or returns nil (then E is
 // evaluated plainly): the assignment does not compile for every
 // expression (untyped nil, some generic calls).
-func (s *session) resultProgram(show bool, src string) *yaegi.Program {
+func (s *session) resultProgram(show, force bool, src string) *yaegi.Program {
 	if !show {
 		return nil
 	}
-	has := false
+	has := force
 	for key := range s.decls {
 		for _, m := range display.Methods() {
 			if strings.HasSuffix(key, "."+m) {

@@ -27,6 +27,7 @@ var rtSymbols = map[string]map[string]reflect.Value{
 		"FMethods":  reflect.ValueOf(fvMethods),
 		"FArg":      reflect.ValueOf(fvArg),
 		"FType":     reflect.ValueOf(fvType),
+		"FText":     reflect.ValueOf(fvText),
 		"IValue":    reflect.ValueOf(rtIValue),
 		"Unwrap":    reflect.ValueOf(rtUnwrap),
 		"UnwrapAll": reflect.ValueOf(rtUnwrapAll),

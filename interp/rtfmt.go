@@ -89,6 +89,10 @@ func fvMethods(v *fmtValue, str, errm, gostr func() string, format func(fmt.Stat
 
 // fvArg is what a converted argument of a fmt call becomes: the dynamic
 // value of a nil interface stays nil (fmt prints <nil> for it).
+// fvText is the text/plain of a cell's final value of a cell-declared
+// type: what %v prints of it in compiled Go.
+func fvText(v *fmtValue) string { return fmt.Sprintf("%v", fvArg(v)) }
+
 func fvArg(v *fmtValue) any {
 	if v.goVal {
 		return v.leaf

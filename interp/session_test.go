@@ -66,6 +66,9 @@ func runSteps(t *testing.T, steps []step) {
 		got := ""
 		if res.hasValue {
 			got = fmt.Sprint(res.value)
+			if res.text != "" {
+				got = res.text // what resultBundle shows as text/plain
+			}
 		}
 		if got != st.value {
 			t.Fatalf("step %d %q: value %q, want %q (hasValue=%v)", i, st.code, got, st.value, res.hasValue)

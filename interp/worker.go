@@ -309,9 +309,16 @@ func resultBundle(res cellResult) (data, md map[string]any) {
 	if res.bundle != nil {
 		data, _ = res.bundle["data"].(map[string]any)
 		md, _ = res.bundle["metadata"].(map[string]any)
+		if res.text != "" && data != nil {
+			data["text/plain"] = res.text
+		}
 		return data, md
 	}
-	return display.BundleValue(res.value)
+	data, md = display.BundleValue(res.value)
+	if res.text != "" && data != nil {
+		data["text/plain"] = res.text
+	}
+	return data, md
 }
 
 // Publish implements display.Publisher: it forwards a display message to

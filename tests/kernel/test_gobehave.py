@@ -187,6 +187,18 @@ class GoBehaviour(KernelTestCase):
                     out, _ = self.ok(code)
                     self.assertEqual(out, want, code)
 
+    def test_final_value_prints_as_go(self):
+        self.ok(
+            "type GbfShape interface{ Area() float64 }\n"
+            "type GbfCircle struct{ R float64 }\n"
+            "func (c GbfCircle) Area() float64 { return 3 * c.R * c.R }\n"
+            'func (c GbfCircle) String() string { return fmt.Sprintf("Circle(%g)", c.R) }\n'
+            "type GbfRect struct{ W, H float64 }\n"
+            "func (r GbfRect) Area() float64 { return r.W * r.H }"
+        )
+        _, result = self.ok("[]GbfShape{GbfCircle{1}, GbfRect{2, 3}, nil}")
+        self.assertEqual(result, "[Circle(1) {2 3} <nil>]")
+
     def test_deadlock_keeps_state(self):
         self.ok("gbKept := 41")
         content, out, _ = self.run_cell('gbCh := make(chan int)\nfmt.Println("before")\ngbCh <- 1')
