@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	"go/ast"
 	"go/doc"
@@ -408,7 +409,18 @@ func (s *session) describe(name string, detail int) string {
 				val = val[:400] + "…"
 			}
 		}
-		text := fmt.Sprintf("%s: %s = %s", name, v.Type(), val)
+		typ := v.Type().String()
+		if t, ok := s.globalTypes[name]; ok && len(parts) == 1 {
+			// The checker's type: the names the user declared, where the
+			// interpreter's reflect type shows its own representation.
+			typ = cell.Unhide(t)
+			if typ != v.Type().String() {
+				if res, fail := s.run(context.Background(), name, 0); fail == nil && res.text != "" {
+					val = res.text
+				}
+			}
+		}
+		text := fmt.Sprintf("%s: %s = %s", name, typ, val)
 		if detail > 0 {
 			if ms := s.valueMembers(v); len(ms) > 0 {
 				sort.Strings(ms)

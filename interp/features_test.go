@@ -136,6 +136,7 @@ func contains(xs []string, s string) bool {
 func TestInspection(t *testing.T) {
 	e := newTestEvaluator(t, nil)
 	mustValue(t, e, "// double returns twice x.\nfunc double(x int) int { return 2 * x }\nv := 3.5\nm := mat.NewDense(1, 1, nil)", "<no result>")
+	mustValue(t, e, "type Circle struct{ R float64 }\nfunc (c Circle) String() string { return fmt.Sprintf(\"Circle(%g)\", c.R) }\ncs := []Circle{{1}, {2}}", "<no result>")
 	cases := []struct {
 		code   string
 		cursor int
@@ -145,6 +146,8 @@ func TestInspection(t *testing.T) {
 		{"math.Sqrt(2)", 7, []string{"func Sqrt(x float64) float64", "Sqrt returns the square root"}},
 		{"double(4)", 2, []string{"func double(x int) int", "double returns twice x."}},
 		{"v", 1, []string{"v: float64 = 3.5"}},
+		// A value of cell-declared types: the checker's type, Go's printing.
+		{"cs", 1, []string{"cs: []Circle = [Circle(1) Circle(2)]"}},
 		{"fmt", 1, []string{"package fmt", "Package fmt implements formatted I/O"}},
 		{"y := ad.Scalar(1)", 9, []string{"func Scalar(x float64) *Var"}},
 		{"m.At(0, 0)", 3, []string{"func (m *Dense) At(i, j int) float64", "At returns the element"}},
