@@ -906,49 +906,16 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 		ivalue = b.String()
 	}
 	src := fmt.Sprintf(`func(err error, p *%[1]s) bool {
-	var as func(error) bool
-	as = func(err error) bool {
-		for err != nil {
-			if v, ok := err.(%[1]s); ok {
+%[2]s
+	return as(err)
+}`, ts, errorWalk("as", fmt.Sprintf(`if v, ok := err.(%s); ok {
 				*p = v
 				return true
 			}
-			%[3]s
+			%s
 			if x, ok := err.(interface{ As(any) bool }); ok && x.As(p) {
 				return true
-			}
-			if x, ok := err.(interface{ Unwrap() []error }); ok {
-				for _, e := range x.Unwrap() {
-					if as(e) {
-						return true
-					}
-				}
-				return false
-			}
-			if x, ok := err.(interface{ Unwrap() error }); ok {
-				err = x.Unwrap()
-				continue
-			}
-			// Compiled errors (fmt.Errorf's): the interpreter's
-			// assertions to method sets do not see their methods.
-			if es, ok := %[2]s.UnwrapAll(err); ok {
-				for _, e := range es {
-					if as(e) {
-						return true
-					}
-				}
-				return false
-			}
-			e, ok := %[2]s.Unwrap(err)
-			if !ok {
-				return false
-			}
-			err = e
-		}
-		return false
-	}
-	return as(err)
-}`, ts, rtName, ivalue)
+			}`, ts, ivalue)))
 	fl, err := parser.ParseExpr(src)
 	if err != nil {
 		return false
@@ -1008,10 +975,9 @@ func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 %[2]s		}
 		return false
 	}
-	var is func(error) bool
-	is = func(err error) bool {
-		for err != nil {
-			if %[1]s.SameError(err, target) {
+%[3]s
+	return is(err)
+}`, rtName, cases.String(), errorWalk("is", fmt.Sprintf(`if %[1]s.SameError(err, target) {
 				return true
 			}
 			if x, ok := err.(interface{ Is(error) bool }); ok && x.Is(target) {
@@ -1019,10 +985,30 @@ func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 			}
 			if isMethod(err) || isMethod(%[1]s.IValue(err)) {
 				return true
-			}
+			}`, rtName)))
+	fl, err := parser.ParseExpr(src)
+	if err != nil {
+		return false
+	}
+	clearPos(fl, call.Pos())
+	cell.RenameTypes(fl, w.ren)
+	call.Fun = fl
+	return true
+}
+
+// errorWalk returns the source of a func(error) bool variable name that
+// walks an error tree as errors.Is and errors.As do (Unwrap() []error
+// depth first, Unwrap() error, then the compiled errors whose methods the
+// interpreter's assertions do not see), returning true as soon as match, a
+// block of statements on err, does.
+func errorWalk(name, match string) string {
+	return fmt.Sprintf(`	var %[1]s func(error) bool
+	%[1]s = func(err error) bool {
+		for err != nil {
+			%[2]s
 			if x, ok := err.(interface{ Unwrap() []error }); ok {
 				for _, e := range x.Unwrap() {
-					if is(e) {
+					if %[1]s(e) {
 						return true
 					}
 				}
@@ -1032,30 +1018,22 @@ func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 				err = x.Unwrap()
 				continue
 			}
-			if es, ok := %[1]s.UnwrapAll(err); ok {
+			// Compiled errors (fmt.Errorf's): the interpreter's
+			// assertions to method sets do not see their methods.
+			if es, ok := %[3]s.UnwrapAll(err); ok {
 				for _, e := range es {
-					if is(e) {
+					if %[1]s(e) {
 						return true
 					}
 				}
 				return false
 			}
-			e, ok := %[1]s.Unwrap(err)
+			e, ok := %[3]s.Unwrap(err)
 			if !ok {
 				return false
 			}
 			err = e
 		}
 		return false
-	}
-	return is(err)
-}`, rtName, cases.String())
-	fl, err := parser.ParseExpr(src)
-	if err != nil {
-		return false
-	}
-	clearPos(fl, call.Pos())
-	cell.RenameTypes(fl, w.ren)
-	call.Fun = fl
-	return true
+	}`, name, match, rtName)
 }
