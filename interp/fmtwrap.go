@@ -311,11 +311,10 @@ func (w *fmtWrapper) converter(it *cell.Item, e ast.Expr, result, ret string) as
 		b.WriteString(d + "\n")
 	}
 	fmt.Fprintf(&b, ret+"\n}", top)
-	fl, err := parser.ParseExpr(b.String())
-	if err != nil {
+	fl := parseLit(b.String(), e.Pos())
+	if fl == nil {
 		return nil
 	}
-	clearPos(fl, e.Pos())
 	cell.RenameTypes(fl, w.ren)
 	return &ast.CallExpr{Fun: fl, Args: []ast.Expr{e}}
 }
@@ -342,12 +341,33 @@ func (w *fmtWrapper) staticTypeName(it *cell.Item, e ast.Expr) ast.Expr {
 	if !strings.Contains(name, checkPkgName+".") {
 		return nil
 	}
-	fl, err := parser.ParseExpr(fmt.Sprintf("func(any) string { return %s }", strconv.Quote(name)))
+	fl := parseLit(fmt.Sprintf("func(any) string { return %s }", strconv.Quote(name)), e.Pos())
+	if fl == nil {
+		return nil
+	}
+	return &ast.CallExpr{Fun: fl, Args: []ast.Expr{e}}
+}
+
+// applyItem runs astutil.Apply with pre on every declaration and statement
+// of it, keeping what pre replaced.
+func applyItem(it *cell.Item, pre astutil.ApplyFunc) {
+	for i, d := range it.Decls {
+		it.Decls[i] = astutil.Apply(d, pre, nil).(ast.Decl)
+	}
+	for i, st := range it.Stmts {
+		it.Stmts[i] = astutil.Apply(st, pre, nil).(ast.Stmt)
+	}
+}
+
+// parseLit parses src, generated source of a function literal, for use at
+// anchor (see clearPos); it returns nil if src does not parse.
+func parseLit(src string, anchor token.Pos) ast.Expr {
+	fl, err := parser.ParseExpr(src)
 	if err != nil {
 		return nil
 	}
-	clearPos(fl, e.Pos())
-	return &ast.CallExpr{Fun: fl, Args: []ast.Expr{e}}
+	clearPos(fl, anchor)
+	return fl
 }
 
 // clearPos sets every position in node to NoPos, so that the printer
@@ -710,22 +730,16 @@ func (w *fmtWrapper) rewriteMethodExprs(it *cell.Item, sels map[posKey]*types.Se
 			body = "return " + call
 		}
 		src := fmt.Sprintf("func(%s) (%s) { %s }", strings.Join(params, ", "), strings.Join(results, ", "), body)
-		fl, err := parser.ParseExpr(src)
-		if err != nil {
+		fl := parseLit(src, se.Pos())
+		if fl == nil {
 			return true
 		}
-		clearPos(fl, se.Pos())
 		cell.RenameTypes(fl, w.ren)
 		c.Replace(fl)
 		changed = true
 		return false
 	}
-	for i, d := range it.Decls {
-		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)
-	}
-	for i, st := range it.Stmts {
-		it.Stmts[i] = astutil.Apply(st, apply, nil).(ast.Stmt)
-	}
+	applyItem(it, apply)
 	return changed
 }
 
@@ -793,22 +807,16 @@ func (w *fmtWrapper) rewriteAssertions(it *cell.Item) bool {
 		} else {
 			src = fmt.Sprintf("func(x any) %s {\n%s\treturn x.(%s)\n}", ts, b.String(), ts)
 		}
-		fl, err := parser.ParseExpr(src)
-		if err != nil {
+		fl := parseLit(src, ta.Pos())
+		if fl == nil {
 			return true
 		}
-		clearPos(fl, ta.Pos())
 		cell.RenameTypes(fl, w.ren)
 		c.Replace(&ast.CallExpr{Fun: fl, Args: []ast.Expr{ta.X}, Lparen: ta.Pos(), Rparen: ta.Pos()})
 		changed = true
 		return true
 	}
-	for i, d := range it.Decls {
-		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)
-	}
-	for i, st := range it.Stmts {
-		it.Stmts[i] = astutil.Apply(st, apply, nil).(ast.Stmt)
-	}
+	applyItem(it, apply)
 	return changed
 }
 
@@ -838,21 +846,15 @@ func (w *fmtWrapper) rewriteErrorCompare(it *cell.Item) bool {
 		if be.Op == token.NEQ {
 			src = fmt.Sprintf("func(a, b any) bool { return a != b && !%s.SameValue(a, b) }", rtName)
 		}
-		fl, err := parser.ParseExpr(src)
-		if err != nil {
+		fl := parseLit(src, be.Pos())
+		if fl == nil {
 			return true
 		}
-		clearPos(fl, be.Pos())
 		c.Replace(&ast.CallExpr{Fun: fl, Args: []ast.Expr{be.X, be.Y}, Lparen: be.Pos(), Rparen: be.Pos()})
 		changed = true
 		return true
 	}
-	for i, d := range it.Decls {
-		it.Decls[i] = astutil.Apply(d, apply, nil).(ast.Decl)
-	}
-	for i, st := range it.Stmts {
-		it.Stmts[i] = astutil.Apply(st, apply, nil).(ast.Stmt)
-	}
+	applyItem(it, apply)
 	return changed
 }
 
@@ -916,11 +918,10 @@ func (w *fmtWrapper) errorsAs(it *cell.Item, call *ast.CallExpr) bool {
 			if x, ok := err.(interface{ As(any) bool }); ok && x.As(p) {
 				return true
 			}`, ts, ivalue)))
-	fl, err := parser.ParseExpr(src)
-	if err != nil {
+	fl := parseLit(src, call.Pos())
+	if fl == nil {
 		return false
 	}
-	clearPos(fl, call.Pos())
 	cell.RenameTypes(fl, w.ren)
 	call.Fun = fl
 	return true
@@ -986,11 +987,10 @@ func (w *fmtWrapper) errorsIs(it *cell.Item, call *ast.CallExpr) bool {
 			if isMethod(err) || isMethod(%[1]s.IValue(err)) {
 				return true
 			}`, rtName)))
-	fl, err := parser.ParseExpr(src)
-	if err != nil {
+	fl := parseLit(src, call.Pos())
+	if fl == nil {
 		return false
 	}
-	clearPos(fl, call.Pos())
 	cell.RenameTypes(fl, w.ren)
 	call.Fun = fl
 	return true

@@ -212,6 +212,19 @@ func (p *fvPrinter) badVerb(v *fmtValue, verb rune) {
 	p.erroring = false
 }
 
+// elems prints the elements of an array or slice between open and close,
+// separated by sep, as fmt does.
+func (p *fvPrinter) elems(es []*fmtValue, open, sep, close string, verb rune, depth int, ro bool) {
+	p.ws(open)
+	for i, e := range es {
+		if i > 0 {
+			p.ws(sep)
+		}
+		p.printValue(e, verb, depth+1, ro)
+	}
+	p.ws(close)
+}
+
 func (p *fvPrinter) printValue(v *fmtValue, verb rune, depth int, ro bool) {
 	if depth > 0 && !ro && p.handleMethods(v, verb) {
 		return
@@ -306,24 +319,10 @@ func (p *fvPrinter) printValue(v *fmtValue, verb rune, depth int, ro bool) {
 				p.ws("(nil)")
 				return
 			}
-			p.ws("{")
-			for i, e := range v.elems {
-				if i > 0 {
-					p.ws(", ")
-				}
-				p.printValue(e, verb, depth+1, ro)
-			}
-			p.ws("}")
+			p.elems(v.elems, "{", ", ", "}", verb, depth, ro)
 			return
 		}
-		p.ws("[")
-		for i, e := range v.elems {
-			if i > 0 {
-				p.ws(" ")
-			}
-			p.printValue(e, verb, depth+1, ro)
-		}
-		p.ws("]")
+		p.elems(v.elems, "[", " ", "]", verb, depth, ro)
 	case reflect.Pointer:
 		if depth == 0 && !v.isNil && v.deref != nil {
 			if e := v.deref(); e != nil {
