@@ -104,7 +104,7 @@
 //
 // Every op computes its result eagerly with gonum and returns a fresh value,
 // so the forward pass costs what the gonum calls cost plus one small
-// allocation per op. The backward pass of Grad reuses memory: weight
+// allocation per op, and the garbage collector frees the values later. The backward pass of Grad reuses memory: weight
 // gradients are written straight into the destination's matrices, and the
 // common ops (products, affine layers, element-wise maps, softmax
 // cross-entropy, field reads) compute their first-order gradients into
@@ -113,6 +113,14 @@
 // package as they are (a *any destination, a custom op's VJP, Record) are
 // never recycled. On backprop's MNIST network a training step costs within
 // about 10% of a hand-written gonum step (see BenchmarkMLP).
+//
+// A Session goes further for loops that call the same function again and
+// again: its Grad, GradN, Eval and EvalN write the forward values of the
+// library's ops into buffers the session owns and reuses on its next call
+// (where the shape at the same position of the pass matches), so a
+// training step on a large batch allocates almost nothing. The price is an
+// explicit lifetime: the values a call produces are valid until the
+// session's next call.
 //
 // # Checking and cancelling
 //

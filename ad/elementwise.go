@@ -124,32 +124,33 @@ func numericOnly(name string, x any) int {
 	return k
 }
 
-// mapValues applies f to every element of x.
-func mapValues(name string, x any, f func(float64) float64) any {
+// mapValues applies f to every element of x, into storage from b (nil:
+// fresh storage).
+func mapValues(b *fwdBufs, name string, x any, f func(float64) float64) any {
 	if numericOnly(name, x) == kindScalar {
 		return f(x.(float64))
 	}
 	src := flat(x)
-	out := make([]float64, len(src))
+	y, out := b.like(x)
 	for i, v := range src {
 		out[i] = f(v)
 	}
-	return withData(x, out)
+	return y
 }
 
-// kernelForward returns the Forward of an element-wise op that computes f
-// on a scalar and runs kernel over the elements of a vector or matrix (the
-// table-driven exp and logistic of expkernel.go).
-func kernelForward(name string, f func(float64) float64, kernel func(dst, src []float64)) func(in []any) any {
-	return func(in []any) any {
+// kernelForward returns the forward function of an element-wise op that
+// computes f on a scalar and runs kernel over the elements of a vector or
+// matrix (the table-driven exp and logistic of expkernel.go).
+func kernelForward(name string, f func(float64) float64, kernel func(dst, src []float64)) forwardFunc {
+	return func(b *fwdBufs, in []any) any {
 		x := in[0]
 		if numericOnly(name, x) == kindScalar {
 			return f(x.(float64))
 		}
 		src := flat(x)
-		out := make([]float64, len(src))
+		y, out := b.like(x)
 		kernel(out, src)
-		return withData(x, out)
+		return y
 	}
 }
 
@@ -170,8 +171,8 @@ func binaryShape(name string, x, y any) int {
 }
 
 // zipValues applies f to the elements of x and y pairwise (broadcasting a
-// scalar).
-func zipValues(name string, x, y any, f func(a, b float64) float64) any {
+// scalar), into storage from b (nil: fresh storage).
+func zipValues(b *fwdBufs, name string, x, y any, f func(a, b float64) float64) any {
 	kx := kindOf(x)
 	ky := kindOf(y)
 	if binaryShape(name, x, y) == kindScalar {
@@ -181,27 +182,27 @@ func zipValues(name string, x, y any, f func(a, b float64) float64) any {
 	case kx == kindScalar:
 		a := x.(float64)
 		src := flat(y)
-		out := make([]float64, len(src))
-		for i, b := range src {
-			out[i] = f(a, b)
+		z, out := b.like(y)
+		for i, v := range src {
+			out[i] = f(a, v)
 		}
-		return withData(y, out)
+		return z
 	case ky == kindScalar:
-		b := y.(float64)
+		c := y.(float64)
 		src := flat(x)
-		out := make([]float64, len(src))
+		z, out := b.like(x)
 		for i, a := range src {
-			out[i] = f(a, b)
+			out[i] = f(a, c)
 		}
-		return withData(x, out)
+		return z
 	}
 	xs, ys := flat(x), flat(y)
-	out := make([]float64, len(xs))
+	z, out := b.like(x)
 	ys = ys[:len(xs)]
 	for i, a := range xs {
 		out[i] = f(a, ys[i])
 	}
-	return withData(x, out)
+	return z
 }
 
 // zip3Values applies f to the elements of three values of the same shape.
@@ -299,17 +300,22 @@ type unaryDef struct {
 	fast   gradFunc
 }
 
+// unaryForward returns the forward function of d.
+func unaryForward(d unaryDef) forwardFunc {
+	if d.kernel != nil {
+		return kernelForward(d.name, d.f, d.kernel)
+	}
+	name, f := d.name, d.f
+	return func(b *fwdBufs, in []any) any { return mapValues(b, name, in[0], f) }
+}
+
 // unaryOp builds the op of d.
 func unaryOp(d unaryDef) *Op {
-	name, f, df, dv := d.name, d.f, d.df, d.dv
+	name, df, dv := d.name, d.df, d.dv
 	gdf := func(g, x, y float64) float64 { return g * df(x, y) }
-	forward := func(in []any) any { return mapValues(name, in[0], f) }
-	if d.kernel != nil {
-		forward = kernelForward(name, f, d.kernel)
-	}
 	return &Op{
 		Name:    name,
-		Forward: forward,
+		Forward: plainForward(unaryForward(d)),
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			x := in[0]
 			if g.IsConst() && x.IsConst() && out.IsConst() {
@@ -329,18 +335,18 @@ var negOp, signumOp, stepOp, absOp, recipOp, expOp, logOp, sqrtOp, squareOp, sin
 func init() {
 	negOp = &Op{
 		Name:     "Neg",
-		Forward:  func(in []any) any { return mapValues("Neg", in[0], func(v float64) float64 { return -v }) },
+		Forward:  func(in []any) any { return mapValues(nil, "Neg", in[0], func(v float64) float64 { return -v }) },
 		Backward: func(g *Var, _ []*Var, _ *Var) []*Var { return []*Var{Neg(g)} },
 	}
 	signumOp = &Op{
 		Name:     "Signum",
-		Forward:  func(in []any) any { return mapValues("Signum", in[0], signum) },
+		Forward:  func(in []any) any { return mapValues(nil, "Signum", in[0], signum) },
 		Backward: func(*Var, []*Var, *Var) []*Var { return []*Var{nil} },
 	}
 	stepOp = &Op{ // 1 where x > 0, else 0: the derivative of ReLU
 		Name: "step",
 		Forward: func(in []any) any {
-			return mapValues("step", in[0], func(v float64) float64 {
+			return mapValues(nil, "step", in[0], func(v float64) float64 {
 				if v > 0 {
 					return 1
 				}
@@ -534,10 +540,8 @@ var subOp, mulOp, divOp, powOp, logBaseOp, scaleOp *Op
 
 func init() {
 	subOp = &Op{
-		Name: "Sub",
-		Forward: func(in []any) any {
-			return zipValues("Sub", in[0], in[1], func(a, b float64) float64 { return a - b })
-		},
+		Name:    "Sub",
+		Forward: plainForward(subForward),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			var dy *Var
 			if in[1].NeedsGrad() {
@@ -547,10 +551,8 @@ func init() {
 		},
 	}
 	mulOp = &Op{
-		Name: "Mul",
-		Forward: func(in []any) any {
-			return zipValues("Mul", in[0], in[1], func(a, b float64) float64 { return a * b })
-		},
+		Name:    "Mul",
+		Forward: plainForward(mulForward),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			var dx, dy *Var
 			if in[0].NeedsGrad() {
@@ -563,10 +565,8 @@ func init() {
 		},
 	}
 	divOp = &Op{
-		Name: "Div",
-		Forward: func(in []any) any {
-			return zipValues("Div", in[0], in[1], func(a, b float64) float64 { return a / b })
-		},
+		Name:    "Div",
+		Forward: plainForward(divForward),
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			// (g/y, −g·x/y²) = (g/y, −(g/y)·out)
 			gy := Div(g, in[1])
@@ -578,10 +578,8 @@ func init() {
 		},
 	}
 	powOp = &Op{
-		Name: "Pow",
-		Forward: func(in []any) any {
-			return zipValues("Pow", in[0], in[1], math.Pow)
-		},
+		Name:    "Pow",
+		Forward: plainForward(powForward),
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			x, y := in[0], in[1]
 			// (g·y·x^(y−1), g·x^y·log x)
@@ -596,10 +594,8 @@ func init() {
 		},
 	}
 	logBaseOp = &Op{
-		Name: "LogBase",
-		Forward: func(in []any) any {
-			return zipValues("LogBase", in[0], in[1], func(b, x float64) float64 { return math.Log(x) / math.Log(b) })
-		},
+		Name:    "LogBase",
+		Forward: plainForward(logBaseForward),
 		Backward: func(g *Var, in []*Var, out *Var) []*Var {
 			b, x := in[0], in[1]
 			// (−g·logBase b x/(log b · b), g/(x · log b))
@@ -615,14 +611,8 @@ func init() {
 		},
 	}
 	scaleOp = &Op{
-		Name: "Scale",
-		Forward: func(in []any) any {
-			s, ok := in[1].(float64)
-			if !ok {
-				panic(fmt.Sprintf("ad.Scale: the factor must be a scalar, got %s", describe(in[1])))
-			}
-			return mapValues("Scale", in[0], func(v float64) float64 { return s * v })
-		},
+		Name:    "Scale",
+		Forward: plainForward(scaleForward),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			var dx, ds *Var
 			if in[0].NeedsGrad() {
@@ -634,6 +624,34 @@ func init() {
 			return []*Var{dx, ds}
 		},
 	}
+}
+
+// The forward functions of the binary element-wise ops.
+
+func subForward(b *fwdBufs, in []any) any {
+	return zipValues(b, "Sub", in[0], in[1], func(a, b float64) float64 { return a - b })
+}
+
+func mulForward(b *fwdBufs, in []any) any {
+	return zipValues(b, "Mul", in[0], in[1], func(a, b float64) float64 { return a * b })
+}
+
+func divForward(b *fwdBufs, in []any) any {
+	return zipValues(b, "Div", in[0], in[1], func(a, b float64) float64 { return a / b })
+}
+
+func powForward(b *fwdBufs, in []any) any { return zipValues(b, "Pow", in[0], in[1], math.Pow) }
+
+func logBaseForward(b *fwdBufs, in []any) any {
+	return zipValues(b, "LogBase", in[0], in[1], func(b, x float64) float64 { return math.Log(x) / math.Log(b) })
+}
+
+func scaleForward(b *fwdBufs, in []any) any {
+	s, ok := in[1].(float64)
+	if !ok {
+		panic(fmt.Sprintf("ad.Scale: the factor must be a scalar, got %s", describe(in[1])))
+	}
+	return mapValues(b, "Scale", in[0], func(v float64) float64 { return s * v })
 }
 
 // Sub returns x − y element-wise (either may be a scalar, broadcast to the

@@ -111,7 +111,7 @@ func fastSamples(r *rand.Rand, name string) []fastSample {
 	case "Softmax", "LogSoftmax":
 		return []fastSample{{"vector", []any{v(6)}, []bool{true}, false}, {"batch", []any{m(5, 3)}, []bool{true}, false}}
 	case "CrossEntropy":
-		p := func(x any) any { return softmaxValue("Softmax", x, false) }
+		p := func(x any) any { return softmaxValue(nil, "Softmax", x, false) }
 		return []fastSample{
 			{"vector", []any{p(v(5)), onehotVec(5)}, tf, false},
 			{"batch", []any{p(m(5, 4)), onehot(5, 4)}, tf, false},
@@ -480,6 +480,10 @@ type randInner struct {
 	S float64
 }
 
+func newRandNet(r *rand.Rand, n int) randNet {
+	return randNet{W: randMat(r, n, n), U: randMat(r, n, n), B: randVec(r, n), In: randInner{V: randVec(r, n), S: r.Float64()}}
+}
+
 // TestRecyclingRandomPrograms differentiates many random computations —
 // fan-out, fan-in, sums over examples, fields read once or many times,
 // repeated inputs, products with parameters — with Grad (whose backward
@@ -490,51 +494,8 @@ func TestRecyclingRandomPrograms(t *testing.T) {
 	const n = 4
 	for prog := range 1000 {
 		seed := r.Uint64()
-		net := randNet{W: randMat(r, n, n), U: randMat(r, n, n), B: randVec(r, n), In: randInner{V: randVec(r, n), S: r.Float64()}}
-		f := func(p *Var) *Var {
-			pr := rand.New(rand.NewPCG(seed, 1)) // the same program every call
-			w, u, b := Field(p, "W"), Field(p, "U"), Field(p, "B")
-			vals := []*Var{Const(randVec(pr, n)), b}
-			var loss *Var
-			for range 3 + pr.IntN(8) {
-				a := vals[pr.IntN(len(vals))]
-				c := vals[pr.IntN(len(vals))]
-				var v *Var
-				switch pr.IntN(11) {
-				case 9:
-					v = Add(a, Field(Field(p, "In"), "V")) // a nested struct's field
-				case 10:
-					in := Field(p, "In")
-					v = Add(Scale(a, Field(in, "S")), Field(in, "V"))
-				case 0:
-					v = Add(a, c)
-				case 1:
-					v = Logistic(a)
-				case 2:
-					v = Tanh(a)
-				case 3:
-					v = MatVec(w, a)
-				case 4:
-					v = MatVec(Field(p, "U"), a) // a field read again
-				case 5:
-					v = Add(MatVec(u, a), Field(p, "B"))
-				case 6:
-					v = Add(a, a) // both inputs the same node
-				case 7:
-					v = Dense(w, b, a)
-				case 8:
-					tg := mat.NewVecDense(n, nil)
-					tg.SetVec(pr.IntN(n), 1)
-					l := SoftmaxCrossEntropy(a, Const(tg)) // one example's loss
-					loss = addLoss(loss, l)
-					continue
-				}
-				vals = append(vals, v)
-			}
-			tg := mat.NewVecDense(n, nil)
-			tg.SetVec(0, 1)
-			return addLoss(loss, SoftmaxCrossEntropy(vals[len(vals)-1], Const(tg)))
-		}
+		net := newRandNet(r, n)
+		f := randProgram(seed, n)
 		var g randNet
 		for rep := range 2 { // the second pass takes recycled buffers
 			loss := Grad(f, net, &g).(float64)
@@ -570,6 +531,55 @@ func TestRecyclingRandomPrograms(t *testing.T) {
 				t.Fatalf("program %d pass %d: gradient In.S is %v, want %v", prog, rep, g.In.S, wg.In.S)
 			}
 		}
+	}
+}
+
+// randProgram returns the random program of TestRecyclingRandomPrograms
+// made from seed, on a randNet of size n: the same program every call.
+func randProgram(seed uint64, n int) func(p *Var) *Var {
+	return func(p *Var) *Var {
+		pr := rand.New(rand.NewPCG(seed, 1)) // the same program every call
+		w, u, b := Field(p, "W"), Field(p, "U"), Field(p, "B")
+		vals := []*Var{Const(randVec(pr, n)), b}
+		var loss *Var
+		for range 3 + pr.IntN(8) {
+			a := vals[pr.IntN(len(vals))]
+			c := vals[pr.IntN(len(vals))]
+			var v *Var
+			switch pr.IntN(11) {
+			case 9:
+				v = Add(a, Field(Field(p, "In"), "V")) // a nested struct's field
+			case 10:
+				in := Field(p, "In")
+				v = Add(Scale(a, Field(in, "S")), Field(in, "V"))
+			case 0:
+				v = Add(a, c)
+			case 1:
+				v = Logistic(a)
+			case 2:
+				v = Tanh(a)
+			case 3:
+				v = MatVec(w, a)
+			case 4:
+				v = MatVec(Field(p, "U"), a) // a field read again
+			case 5:
+				v = Add(MatVec(u, a), Field(p, "B"))
+			case 6:
+				v = Add(a, a) // both inputs the same node
+			case 7:
+				v = Dense(w, b, a)
+			case 8:
+				tg := mat.NewVecDense(n, nil)
+				tg.SetVec(pr.IntN(n), 1)
+				l := SoftmaxCrossEntropy(a, Const(tg)) // one example's loss
+				loss = addLoss(loss, l)
+				continue
+			}
+			vals = append(vals, v)
+		}
+		tg := mat.NewVecDense(n, nil)
+		tg.SetVec(0, 1)
+		return addLoss(loss, SoftmaxCrossEntropy(vals[len(vals)-1], Const(tg)))
 	}
 }
 

@@ -104,35 +104,8 @@ func matVecOp(trans bool) *Op {
 		name = "MatTVec"
 	}
 	return &Op{
-		Name: name,
-		Forward: func(in []any) any {
-			a := laMatArg(name, "first argument", in[0])
-			x := laVecArg(name, "second argument", in[1])
-			r, c := a.Dims()
-			if trans {
-				r, c = c, r
-			}
-			if x.Len() != c {
-				if trans {
-					panic(fmt.Sprintf("ad.%s: transposed matrix is %d×%d but vector has length %d", name, r, c, x.Len()))
-				}
-				panic(fmt.Sprintf("ad.%s: matrix is %d×%d but vector has length %d", name, r, c, x.Len()))
-			}
-			// BLAS directly: the result is fresh, so none of MulVec's
-			// overlap checks and receiver handling are needed.
-			t := blas.NoTrans
-			if trans {
-				t = blas.Trans
-			}
-			if r == 0 {
-				return &mat.VecDense{}
-			}
-			y := make([]float64, r)
-			if c > 0 {
-				blas64.Gemv(t, 1, a.RawMatrix(), x.RawVector(), 0, blas64.Vector{N: r, Inc: 1, Data: y})
-			}
-			return mat.NewVecDense(r, y)
-		},
+		Name:    name,
+		Forward: plainForward(matVecForward(trans)),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			a, x := in[0], in[1]
 			var da, dx *Var
@@ -153,6 +126,45 @@ func matVecOp(trans bool) *Op {
 			}
 			return []*Var{da, dx}
 		},
+	}
+}
+
+// matVecForward returns the forward function of op(A)·x.
+func matVecForward(trans bool) forwardFunc {
+	name := "MatVec"
+	if trans {
+		name = "MatTVec"
+	}
+	return func(b *fwdBufs, in []any) any {
+		a := laMatArg(name, "first argument", in[0])
+		x := laVecArg(name, "second argument", in[1])
+		r, c := a.Dims()
+		if trans {
+			r, c = c, r
+		}
+		if x.Len() != c {
+			if trans {
+				panic(fmt.Sprintf("ad.%s: transposed matrix is %d×%d but vector has length %d", name, r, c, x.Len()))
+			}
+			panic(fmt.Sprintf("ad.%s: matrix is %d×%d but vector has length %d", name, r, c, x.Len()))
+		}
+		// BLAS directly: the result is fresh (or a buffer of b, which
+		// shares no storage with the inputs), so none of MulVec's
+		// overlap checks and receiver handling are needed.
+		t := blas.NoTrans
+		if trans {
+			t = blas.Trans
+		}
+		if r == 0 {
+			return &mat.VecDense{}
+		}
+		y := b.vec(r)
+		if c > 0 {
+			blas64.Gemv(t, 1, a.RawMatrix(), x.RawVector(), 0, y.RawVector())
+		} else {
+			y.Zero()
+		}
+		return y
 	}
 }
 
@@ -203,26 +215,8 @@ func newMatMulOp(ta, tb bool) *Op {
 		name = "MatMulNT"
 	}
 	return &Op{
-		Name: name,
-		Forward: func(in []any) any {
-			a := laMatArg(name, "first argument", in[0])
-			b := laMatArg(name, "second argument", in[1])
-			var av, bv mat.Matrix = a, b
-			if ta {
-				av = a.T()
-			}
-			if tb {
-				bv = b.T()
-			}
-			ar, ac := av.Dims()
-			br, bc := bv.Dims()
-			if ac != br {
-				panic(fmt.Sprintf("ad.%s: first matrix is %d×%d but second is %d×%d", name, ar, ac, br, bc))
-			}
-			c := mat.NewDense(ar, bc, nil)
-			c.Mul(av, bv)
-			return c
-		},
+		Name:    name,
+		Forward: plainForward(matMulForward(name, ta, tb)),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			a, b := in[0], in[1]
 			var da, db *Var
@@ -242,6 +236,29 @@ func newMatMulOp(ta, tb bool) *Op {
 			}
 			return []*Var{da, db}
 		},
+	}
+}
+
+// matMulForward returns the forward function of op(A)·op(B).
+func matMulForward(name string, ta, tb bool) forwardFunc {
+	return func(bufs *fwdBufs, in []any) any {
+		a := laMatArg(name, "first argument", in[0])
+		b := laMatArg(name, "second argument", in[1])
+		var av, bv mat.Matrix = a, b
+		if ta {
+			av = a.T()
+		}
+		if tb {
+			bv = b.T()
+		}
+		ar, ac := av.Dims()
+		br, bc := bv.Dims()
+		if ac != br {
+			panic(fmt.Sprintf("ad.%s: first matrix is %d×%d but second is %d×%d", name, ar, ac, br, bc))
+		}
+		c := bufs.dense(ar, bc)
+		gemmInto(c, a, b, ta, tb)
+		return c
 	}
 }
 
@@ -452,7 +469,7 @@ func init() {
 			return s
 		},
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
-			return []*Var{Scale(Const(mapValues("Norm1", in[0].val, signum)), g)}
+			return []*Var{Scale(Const(mapValues(nil, "Norm1", in[0].val, signum)), g)}
 		},
 	}
 }
@@ -572,24 +589,8 @@ var addBiasOp *Op
 
 func init() {
 	addBiasOp = &Op{
-		Name: "AddBias",
-		Forward: func(in []any) any {
-			b := laVecArg("AddBias", "bias", in[1])
-			if x, ok := in[0].(*mat.VecDense); ok && x != nil {
-				if x.Len() != b.Len() {
-					panic(fmt.Sprintf("ad.AddBias: vector has length %d but bias has length %d", x.Len(), b.Len()))
-				}
-				y := mat.NewVecDense(x.Len(), nil)
-				y.AddVec(x, b)
-				return y
-			}
-			x := laMatArg("AddBias", "first argument", in[0])
-			r, c := x.Dims()
-			if r != b.Len() {
-				panic(fmt.Sprintf("ad.AddBias: matrix is %d×%d but bias has length %d", r, c, b.Len()))
-			}
-			return addBias(x, laRawVec(b))
-		},
+		Name:    "AddBias",
+		Forward: plainForward(addBiasForward),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			if _, ok := in[0].val.(*mat.VecDense); ok {
 				return []*Var{g, g}
@@ -599,14 +600,32 @@ func init() {
 	}
 }
 
-// addBias returns x + b·1ᵀ as a new matrix.
-func addBias(x *mat.Dense, b []float64) *mat.Dense {
+// addBiasForward computes X + b·1ᵀ (x + b for a vector x) into storage
+// from bufs.
+func addBiasForward(bufs *fwdBufs, in []any) any {
+	b := laVecArg("AddBias", "bias", in[1])
+	if x, ok := in[0].(*mat.VecDense); ok && x != nil {
+		if x.Len() != b.Len() {
+			panic(fmt.Sprintf("ad.AddBias: vector has length %d but bias has length %d", x.Len(), b.Len()))
+		}
+		if x.Len() == 0 {
+			return &mat.VecDense{}
+		}
+		y := bufs.vec(x.Len())
+		y.AddVec(x, b)
+		return y
+	}
+	x := laMatArg("AddBias", "first argument", in[0])
 	r, c := x.Dims()
-	out := mat.NewDense(r, c, nil)
+	if r != b.Len() {
+		panic(fmt.Sprintf("ad.AddBias: matrix is %d×%d but bias has length %d", r, c, b.Len()))
+	}
+	out := bufs.dense(r, c)
+	bs := laRawVec(b)
 	xr := x.RawMatrix()
 	od := out.RawMatrix().Data
 	for i := 0; i < r; i++ {
-		bi := b[i]
+		bi := bs[i]
 		src := xr.Data[i*xr.Stride : i*xr.Stride+c]
 		dst := od[i*c : (i+1)*c]
 		for j, v := range src {
@@ -1018,7 +1037,7 @@ func init() {
 		Name: "div0",
 		Forward: func(in []any) any {
 			checkSameShape("div0", in[0], in[1])
-			return zipValues("div0", in[0], in[1], func(x, y float64) float64 {
+			return zipValues(nil, "div0", in[0], in[1], func(x, y float64) float64 {
 				if x == 0 {
 					return 0
 				}

@@ -23,8 +23,11 @@ import (
 //	ad          the model written plainly with the library (Field, MatVec or
 //	            MatMul+AddBias, Logistic, SoftmaxCrossEntropy, Grad)
 //	hybrid      the same with the fused Dense layer op
+//	session     the ad model's step with a Session (Session.Grad), which
+//	            reuses the forward pass's storage from step to step
 //	eval        forward pass (network output) with ad.Eval
 //	evalhybrid  the same with the fused Dense layer op
+//	evalsession the forward pass with Session.Eval
 //	evalmanual  forward pass with gonum
 
 const mlpLR = 0.02
@@ -271,12 +274,14 @@ func TestMLPGradientsAgree(t *testing.T) {
 			x, tg := mlpData(batch, 2)
 			man := newMLPManual(batch)
 			manLoss := man.gradient(net, rawOf(x), rawOf(tg))
+			var s Session
 			for _, mode := range []struct {
 				name  string
 				layer func(w, b, x *Var) *Var
-			}{{"ad", mlpLayer}, {"hybrid", Dense}} {
+				grad  func(f func(*Var) *Var, x, dx any) any
+			}{{"ad", mlpLayer, Grad}, {"hybrid", Dense, Grad}, {"session", mlpLayer, s.Grad}, {"session again", mlpLayer, s.Grad}} {
 				var g mlpNet
-				loss := Grad(mlpLoss(x, tg, mode.layer), *net, &g).(float64)
+				loss := mode.grad(mlpLoss(x, tg, mode.layer), *net, &g).(float64)
 				if math.Abs(loss-manLoss) > 1e-9*math.Max(1, math.Abs(manLoss)) {
 					t.Fatalf("%s: loss %v, manual %v", mode.name, loss, manLoss)
 				}
@@ -296,9 +301,11 @@ func TestMLPGradientsAgree(t *testing.T) {
 				}
 			}
 			// The forward passes agree too.
-			out := Eval(func(n *Var) *Var { return Softmax(mlpLogits(n, Const(x), mlpLayer)) }, *net)
-			if !mat.EqualApprox(out.(mat.Matrix), mat.NewDense(mlpSizes[3], batch, man.z3), 1e-12) {
-				t.Fatal("eval output differs from the manual forward pass")
+			for _, eval := range []func(f func(*Var) *Var, x any) any{Eval, s.Eval, s.Eval} {
+				out := eval(func(n *Var) *Var { return Softmax(mlpLogits(n, Const(x), mlpLayer)) }, *net)
+				if !mat.EqualApprox(out.(mat.Matrix), mat.NewDense(mlpSizes[3], batch, man.z3), 1e-12) {
+					t.Fatal("eval output differs from the manual forward pass")
+				}
 			}
 		})
 	}
@@ -366,6 +373,16 @@ func BenchmarkMLP(b *testing.B) {
 				})
 			})
 		}
+		b.Run(fmt.Sprintf("batch=%d/session", batch), func(b *testing.B) {
+			net := newMLPNet(1)
+			f := mlpLoss(x, tg, mlpLayer)
+			var g mlpNet
+			var s Session
+			cpuLoop(b, func() {
+				s.Grad(f, *net, &g)
+				net.sgd(&g, mlpLR)
+			})
+		})
 		b.Run(fmt.Sprintf("batch=%d/eval", batch), func(b *testing.B) {
 			net := newMLPNet(1)
 			xv := Const(x)
@@ -377,6 +394,13 @@ func BenchmarkMLP(b *testing.B) {
 			xv := Const(x)
 			f := func(n *Var) *Var { return Softmax(mlpLogits(n, xv, Dense)) }
 			cpuLoop(b, func() { Eval(f, *net) })
+		})
+		b.Run(fmt.Sprintf("batch=%d/evalsession", batch), func(b *testing.B) {
+			net := newMLPNet(1)
+			xv := Const(x)
+			f := func(n *Var) *Var { return Softmax(mlpLogits(n, xv, mlpLayer)) }
+			var s Session
+			cpuLoop(b, func() { s.Eval(f, *net) })
 		})
 		b.Run(fmt.Sprintf("batch=%d/evalmanual", batch), func(b *testing.B) {
 			net := newMLPNet(1)

@@ -71,27 +71,31 @@ func softmaxInto(out, x []float64, stride, r, c int, log bool, scratch []float64
 }
 
 // softmaxValue returns the softmax (or log-softmax) of a vector or of each
-// column of a matrix.
-func softmaxValue(op string, x any, log bool) any {
+// column of a matrix, in storage from b (nil: fresh storage).
+func softmaxValue(b *fwdBufs, op string, x any, log bool) any {
 	switch x := x.(type) {
 	case *mat.VecDense:
-		if x != nil {
+		if x != nil && x.Len() > 0 {
 			n := x.Len()
-			out := make([]float64, n)
+			out := b.vec(n)
 			var tmp [2]float64
-			softmaxInto(out, laRawVec(x), 1, n, 1, log, tmp[:])
-			return mat.NewVecDense(n, out)
+			softmaxInto(out.RawVector().Data, laRawVec(x), 1, n, 1, log, tmp[:])
+			return out
 		}
 	case *mat.Dense:
-		if x != nil {
+		if x != nil && !x.IsEmpty() {
 			raw := x.RawMatrix()
-			out := make([]float64, raw.Rows*raw.Cols)
-			softmaxInto(out, raw.Data, raw.Stride, raw.Rows, raw.Cols, log, nil)
-			return mat.NewDense(raw.Rows, raw.Cols, out)
+			out := b.dense(raw.Rows, raw.Cols)
+			softmaxInto(out.RawMatrix().Data, raw.Data, raw.Stride, raw.Rows, raw.Cols, log, b.scratch(2*raw.Cols))
+			return out
 		}
 	}
 	panic(fmt.Sprintf("ad.%s: argument is %s, not a vector or matrix", op, describe(x)))
 }
+
+func softmaxForward(b *fwdBufs, in []any) any { return softmaxValue(b, "Softmax", in[0], false) }
+
+func logSoftmaxForward(b *fwdBufs, in []any) any { return softmaxValue(b, "LogSoftmax", in[0], true) }
 
 // colSpread returns, for a vector x, Fill(s, n) where s is the scalar sum of
 // v; for a matrix x (r rows), the matrix whose every row is ColSums(v). It
@@ -109,7 +113,7 @@ var softmaxOp *Op
 func init() {
 	softmaxOp = &Op{
 		Name:    "Softmax",
-		Forward: func(in []any) any { return softmaxValue("Softmax", in[0], false) },
+		Forward: plainForward(softmaxForward),
 		Backward: func(g *Var, _ []*Var, out *Var) []*Var {
 			// dx = y∘(g − Σ(y∘g)), the sum taken per sample.
 			return []*Var{Mul(out, Sub(g, colSpread(Mul(out, g), out.val)))}
@@ -127,7 +131,7 @@ var logSoftmaxOp *Op
 func init() {
 	logSoftmaxOp = &Op{
 		Name:    "LogSoftmax",
-		Forward: func(in []any) any { return softmaxValue("LogSoftmax", in[0], true) },
+		Forward: plainForward(logSoftmaxForward),
 		Backward: func(g *Var, _ []*Var, out *Var) []*Var {
 			// dx = g − softmax(x)·Σg, the sum taken per sample.
 			return []*Var{Sub(g, Mul(Exp(out), colSpread(g, out.val)))}
@@ -197,34 +201,8 @@ var softmaxCEOp *Op
 
 func init() {
 	softmaxCEOp = &Op{
-		Name: "SoftmaxCrossEntropy",
-		Forward: func(in []any) any {
-			laVecOrMat("SoftmaxCrossEntropy", "logits", in[0])
-			checkSameShape("SoftmaxCrossEntropy", in[0], in[1])
-			z := softmaxValue("SoftmaxCrossEntropy", in[0], true)
-			s := 0.0
-			switch z := z.(type) {
-			case *mat.VecDense:
-				t := in[1].(*mat.VecDense)
-				for i := 0; i < z.Len(); i++ {
-					if ti := t.AtVec(i); ti != 0 {
-						s -= ti * z.AtVec(i)
-					}
-				}
-			case *mat.Dense:
-				t := in[1].(*mat.Dense)
-				r, c := z.Dims()
-				zd := z.RawMatrix().Data
-				for i := 0; i < r; i++ {
-					for j := 0; j < c; j++ {
-						if tij := t.At(i, j); tij != 0 {
-							s -= tij * zd[i*c+j]
-						}
-					}
-				}
-			}
-			return s
-		},
+		Name:    "SoftmaxCrossEntropy",
+		Forward: plainForward(softmaxCEForward),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			x, t := in[0], in[1]
 			// dx = g·(softmax(x)·Σt − t), the sum taken per sample;
@@ -239,6 +217,36 @@ func init() {
 			return []*Var{dx, dt}
 		},
 	}
+}
+
+// softmaxCEForward computes −Σ t∘logsoftmax(x); the log-softmax goes into
+// scratch storage from b.
+func softmaxCEForward(b *fwdBufs, in []any) any {
+	laVecOrMat("SoftmaxCrossEntropy", "logits", in[0])
+	checkSameShape("SoftmaxCrossEntropy", in[0], in[1])
+	z := softmaxValue(b, "SoftmaxCrossEntropy", in[0], true)
+	s := 0.0
+	switch z := z.(type) {
+	case *mat.VecDense:
+		t := in[1].(*mat.VecDense)
+		for i := 0; i < z.Len(); i++ {
+			if ti := t.AtVec(i); ti != 0 {
+				s -= ti * z.AtVec(i)
+			}
+		}
+	case *mat.Dense:
+		t := in[1].(*mat.Dense)
+		r, c := z.Dims()
+		zd := z.RawMatrix().Data
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				if tij := t.At(i, j); tij != 0 {
+					s -= tij * zd[i*c+j]
+				}
+			}
+		}
+	}
+	return s
 }
 
 // SoftmaxCrossEntropy returns CrossEntropy(Softmax(logits), target) computed
@@ -259,7 +267,7 @@ func init() {
 			laVecOrMat("SquaredError", "first argument", in[0])
 			checkSameShape("SquaredError", in[0], in[1])
 			s := 0.0
-			d := zipValues("SquaredError", in[0], in[1], func(x, y float64) float64 { return x - y })
+			d := zipValues(nil, "SquaredError", in[0], in[1], func(x, y float64) float64 { return x - y })
 			for _, v := range flat(d) {
 				s += v * v
 			}
@@ -281,46 +289,8 @@ var denseOp *Op
 
 func init() {
 	denseOp = &Op{
-		Name: "Dense",
-		Forward: func(in []any) any {
-			w := laMatArg("Dense", "weights", in[0])
-			b := laVecArg("Dense", "bias", in[1])
-			r, c := w.Dims()
-			if b.Len() != r {
-				panic(fmt.Sprintf("ad.Dense: weights are %d×%d but bias has length %d", r, c, b.Len()))
-			}
-			wr := w.RawMatrix()
-			switch x := in[2].(type) {
-			case *mat.VecDense:
-				if x != nil {
-					if x.Len() != c {
-						panic(fmt.Sprintf("ad.Dense: weights are %d×%d but input vector has length %d", r, c, x.Len()))
-					}
-					y := make([]float64, r)
-					copy(y, laRawVec(b))
-					blas64.Gemv(blas.NoTrans, 1, wr, x.RawVector(), 1, blas64.Vector{N: r, Inc: 1, Data: y})
-					return mat.NewVecDense(r, y)
-				}
-			case *mat.Dense:
-				if x != nil {
-					xr, n := x.Dims()
-					if xr != c {
-						panic(fmt.Sprintf("ad.Dense: weights are %d×%d but input batch is %d×%d", r, c, xr, n))
-					}
-					bs := laRawVec(b)
-					y := make([]float64, r*n)
-					for i := 0; i < r; i++ {
-						row := y[i*n : (i+1)*n]
-						for j := range row {
-							row[j] = bs[i]
-						}
-					}
-					blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, wr, x.RawMatrix(), 1, blas64.General{Rows: r, Cols: n, Stride: n, Data: y})
-					return mat.NewDense(r, n, y)
-				}
-			}
-			panic(fmt.Sprintf("ad.Dense: input is %s, not a vector or matrix", describe(in[2])))
-		},
+		Name:    "Dense",
+		Forward: plainForward(denseForward),
 		Backward: func(g *Var, in []*Var, _ *Var) []*Var {
 			w, b, x := in[0], in[1], in[2]
 			var dw, db, dx *Var
@@ -348,6 +318,50 @@ func init() {
 			return []*Var{dw, db, dx}
 		},
 	}
+}
+
+// denseForward computes W·x + b (W·X + b·1ᵀ), adding the bias inside the
+// matrix product, into storage from bufs.
+func denseForward(bufs *fwdBufs, in []any) any {
+	w := laMatArg("Dense", "weights", in[0])
+	b := laVecArg("Dense", "bias", in[1])
+	r, c := w.Dims()
+	if b.Len() != r {
+		panic(fmt.Sprintf("ad.Dense: weights are %d×%d but bias has length %d", r, c, b.Len()))
+	}
+	wr := w.RawMatrix()
+	switch x := in[2].(type) {
+	case *mat.VecDense:
+		if x != nil {
+			if x.Len() != c {
+				panic(fmt.Sprintf("ad.Dense: weights are %d×%d but input vector has length %d", r, c, x.Len()))
+			}
+			y := bufs.vec(r)
+			yd := y.RawVector().Data
+			copy(yd, laRawVec(b))
+			blas64.Gemv(blas.NoTrans, 1, wr, x.RawVector(), 1, blas64.Vector{N: r, Inc: 1, Data: yd})
+			return y
+		}
+	case *mat.Dense:
+		if x != nil {
+			xr, n := x.Dims()
+			if xr != c {
+				panic(fmt.Sprintf("ad.Dense: weights are %d×%d but input batch is %d×%d", r, c, xr, n))
+			}
+			bs := laRawVec(b)
+			y := bufs.dense(r, n)
+			yd := y.RawMatrix().Data
+			for i := 0; i < r; i++ {
+				row := yd[i*n : (i+1)*n]
+				for j := range row {
+					row[j] = bs[i]
+				}
+			}
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, wr, x.RawMatrix(), 1, y.RawMatrix())
+			return y
+		}
+	}
+	panic(fmt.Sprintf("ad.Dense: input is %s, not a vector or matrix", describe(in[2])))
 }
 
 // Dense is a fused affine layer: W·x + b for weights W (r×c), bias b

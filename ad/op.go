@@ -31,7 +31,10 @@ import "fmt"
 // of the ops that make up typical models also has a private fast path on
 // plain values in reused storage, registered in one table (fastpath.go) and
 // tested against each op's Backward; it is an implementation detail, not a
-// third way to define a gradient.
+// third way to define a gradient. In the same way, a Session computes the
+// forward values of the library's ops into its own buffers (one registry,
+// session.go, tested against each op's Forward); a custom op's Forward runs
+// as usual there.
 //
 // Forward, Backward and VJP must not modify their arguments (values are
 // shared between the tape, the user and other gradients); they return new
@@ -76,7 +79,12 @@ func Apply(op *Op, in ...*Var) *Var {
 		for i, v := range in {
 			vals[i] = v.val
 		}
-		out := op.Forward(vals)
+		var out any
+		if t != nil && t.bufs != nil {
+			out = t.bufs.forward(op, vals)
+		} else {
+			out = op.Forward(vals)
+		}
 		a.vals = [3]any{} // do not keep the inputs' values alive
 		if t == nil {
 			a.v = Var{val: out, id: -1}
@@ -90,7 +98,12 @@ func Apply(op *Op, in ...*Var) *Var {
 	for i, v := range in {
 		vals[i] = v.val
 	}
-	out := op.Forward(vals)
+	var out any
+	if t != nil && t.bufs != nil {
+		out = t.bufs.forward(op, vals)
+	} else {
+		out = op.Forward(vals)
+	}
 	if t == nil {
 		return &Var{val: out, id: -1}
 	}

@@ -73,13 +73,25 @@ func GradNWith(f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
 }
 
 func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
+	t := &Tape{output: -1, nodes: getNodes()}
+	y := runGrad(t, name, f, xs, seed, dxs)
+	putNodes(t.nodes)
+	// A Var kept from this run that is used again records onto a fresh
+	// list, never onto the recycled one.
+	t.nodes = nil
+	return y
+}
+
+// runGrad runs f on inputs made from xs recorded on the empty tape t, runs
+// the backward pass with the given seed, writes the gradients into dxs and
+// returns the value (gradN and Session).
+func runGrad(t *Tape, name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
 	if len(dxs) > len(xs) {
 		panic(fmt.Sprintf("ad.%s: %d gradient destinations for %d inputs", name, len(dxs), len(xs)))
 	}
 	for i, d := range dxs {
 		checkDest(name, i, d, xs[i])
 	}
-	t := &Tape{output: -1, nodes: getNodes()}
 	in := make([]*Var, len(xs))
 	for i, x := range xs {
 		in[i] = t.Input(x)
@@ -101,10 +113,6 @@ func gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) a
 		}
 	}
 	w.release()
-	putNodes(t.nodes)
-	// A Var kept from this run that is used again records onto a fresh
-	// list, never onto the recycled one.
-	t.nodes = nil
 	return y.val
 }
 

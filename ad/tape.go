@@ -22,6 +22,7 @@ type Tape struct {
 	grads  []any              // gradient of each node after a backward pass
 	into   map[int]*mat.Dense // node ID → destination matrix for its gradient (into.go)
 	chunk  []applied          // storage for the next recorded ops' Vars
+	bufs   *fwdBufs           // forward storage of the Session running, else nil
 }
 
 // newApplied returns storage for one recorded op of at most three inputs,

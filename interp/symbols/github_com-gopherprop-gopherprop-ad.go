@@ -129,6 +129,7 @@ func init() {
 		"Op":          reflect.ValueOf((*ad.Op)(nil)),
 		"Optimizer":   reflect.ValueOf((*ad.Optimizer)(nil)),
 		"SGD":         reflect.ValueOf((*ad.SGD)(nil)),
+		"Session":     reflect.ValueOf((*ad.Session)(nil)),
 		"Tape":        reflect.ValueOf((*ad.Tape)(nil)),
 		"Var":         reflect.ValueOf((*ad.Var)(nil)),
 
