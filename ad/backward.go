@@ -76,14 +76,19 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 		switch {
 		case gin != nil:
 		case n.op.VJP != nil:
-			w.escape()
+			gm := materialize(g, n.val)
+			w.expose(gm)
 			vals := make([]any, len(ins))
 			for k, v := range ins {
 				vals[k] = v.val
 			}
-			gin = n.op.VJP(materialize(g, n.val), vals, n.val)
+			gin = n.op.VJP(gm, vals, n.val)
+			if len(gin) == len(ins) {
+				t.writeLazy(w, n.name, ins, gin)
+			}
 		case n.op.Backward != nil:
-			w.escape()
+			gm := materialize(g, n.val)
+			w.expose(gm)
 			// One allocation for the constant wrappers of g, out and the
 			// inputs (two for ops of more than two inputs).
 			var cv []Var
@@ -103,7 +108,7 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 				cin[k] = &cv[k]
 			}
 			gvar, outvar := &cv[len(ins)], &cv[len(ins)+1]
-			*gvar = Var{val: materialize(g, n.val), id: -1}
+			*gvar = Var{val: gm, id: -1}
 			*outvar = Var{val: n.val, id: -1}
 			gv := n.op.Backward(gvar, cin, outvar)
 			gin = scratch[:0]
@@ -151,6 +156,37 @@ func (t *Tape) backward(y *Var, seed any, keep bool, w *work) {
 		if !keep && i != y.id {
 			t.grads[i] = nil // free memory of intermediate gradients no longer needed
 		}
+	}
+}
+
+// writeLazy writes the LazyGrads a VJP returned (op.go) into storage and
+// replaces them in gin by the matrices written: the destination matrix
+// offered for the input's gradient when there is one (see into.go), else
+// a buffer from w, settled with the step's other buffers by endStep.
+func (t *Tape) writeLazy(w *work, op string, ins []*Var, gin []any) {
+	for k, g := range gin {
+		lg, ok := g.(LazyGrad)
+		if !ok {
+			continue
+		}
+		v := ins[k]
+		if v.tape != t {
+			gin[k] = nil // a constant input: its gradient is not needed
+			continue
+		}
+		x, isMat := v.val.(*mat.Dense)
+		if !isMat || x == nil {
+			panic(fmt.Sprintf("ad: op %s returned a LazyGrad for its input %d, which is %s, not a matrix", op, k, describe(v.val)))
+		}
+		if r, c := x.Dims(); r != lg.Rows || c != lg.Cols || lg.Write == nil {
+			panic(fmt.Sprintf("ad: op %s returned a LazyGrad of shape %d×%d (Write set: %t) for its input %d of shape %s", op, lg.Rows, lg.Cols, lg.Write != nil, k, describe(v.val)))
+		}
+		dst := t.intoAt(ins, k)
+		if dst == nil {
+			dst = w.dense(lg.Rows, lg.Cols)
+		}
+		lg.Write(dst)
+		gin[k] = dst
 	}
 }
 

@@ -296,4 +296,29 @@ func ExampleSession() {
 	// step 100: loss 0.0003
 	// step 200: loss 0.0000
 	// predictions 2.00 and 4.00, want 2 and 4
+
+// A custom op whose VJP returns the weight gradient g·xᵀ as an OuterGrad:
+// the backward pass writes it straight into the destination matrix, which
+// a training loop passes again on every step.
+func ExampleOuterGrad() {
+	matVec := ad.Op2("matVec", func(w, x any) (any, func(g any) (any, any)) {
+		W, X := w.(*mat.Dense), x.(*mat.VecDense)
+		r, _ := W.Dims()
+		y := mat.NewVecDense(r, nil)
+		y.MulVec(W, X)
+		return y, func(g any) (any, any) {
+			G := g.(*mat.VecDense)
+			dx := mat.NewVecDense(X.Len(), nil)
+			dx.MulVec(W.T(), G)
+			return ad.OuterGrad(1, G, X), dx
+		}
+	})
+	x := mat.NewVecDense(3, []float64{1, 2, 3})
+	W := mat.NewDense(2, 3, []float64{1, 0, 0, 0, 1, 0})
+	dW := mat.NewDense(2, 3, nil) // reused: the gradient is written into it
+	ad.Grad(func(w *ad.Var) *ad.Var { return ad.Sum(matVec(w, ad.Const(x))) }, W, &dW)
+	fmt.Println(mat.Formatted(dW))
+	// Output:
+	// ⎡1  2  3⎤
+	// ⎣1  2  3⎦
 }

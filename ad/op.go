@@ -1,6 +1,11 @@
 package ad
 
-import "fmt"
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
 
 // An Op is a primitive differentiable operation. Ops are data: the library's
 // own operations (Add, MatVec, Softmax, ...) are Op values, and users define
@@ -35,6 +40,10 @@ import "fmt"
 // forward values of the library's ops into its own buffers (one registry,
 // session.go, tested against each op's Forward); a custom op's Forward runs
 // as usual there.
+//
+// A VJP may return, as the gradient of a matrix input, a LazyGrad instead of
+// a matrix: the backward pass then writes it straight into the storage the
+// gradient ends up in (see LazyGrad and OuterGrad).
 //
 // Forward, Backward and VJP must not modify their arguments (values are
 // shared between the tape, the user and other gradients); they return new
@@ -110,6 +119,45 @@ func Apply(op *Op, in ...*Var) *Var {
 	ins := make([]*Var, len(in))
 	copy(ins, in)
 	return t.recordInto(&Var{}, op, ins, out)
+}
+
+// A LazyGrad is the gradient of a matrix input returned by a VJP without
+// being built: the backward pass calls Write once with the storage it
+// chooses, which is the caller's destination matrix when the gradient goes
+// straight there (the same matrix on every training step, see Grad), else a
+// buffer the pass recycles. Write must set every element of dst, a
+// Rows×Cols matrix that shares no memory with the op's inputs, result or
+// gradient, and must not keep dst.
+//
+// A big gradient such as a dense layer's g·xᵀ (784×300 doubles is 1.9 MB)
+// is then written once per step, instead of allocated, filled, copied into
+// the destination and collected. Returning a plain *mat.Dense is always
+// correct; a LazyGrad is only faster. Only VJPs may return one: the
+// backward pass panics, naming the op, if its shape is not the input's.
+type LazyGrad struct {
+	Rows, Cols int
+	Write      func(dst *mat.Dense)
+}
+
+// OuterGrad returns the gradient α·u·vᵀ (len(u)×len(v)) as a LazyGrad,
+// written row by row in one pass over the matrix: the gradient of W in
+// W·x is OuterGrad(1, g, x). u and v must stay unchanged until the
+// backward pass has used the result, which it does as soon as the VJP
+// returns.
+func OuterGrad(alpha float64, u, v *mat.VecDense) LazyGrad {
+	return LazyGrad{Rows: u.Len(), Cols: v.Len(), Write: func(dst *mat.Dense) {
+		raw := dst.RawMatrix()
+		vs := v.RawVector()
+		vd := vs.Data
+		if vs.Inc != 1 {
+			vd = mat.VecDenseCopyOf(v).RawVector().Data
+		} else {
+			vd = vd[:v.Len()]
+		}
+		for i := range raw.Rows {
+			floats.ScaleTo(raw.Data[i*raw.Stride:i*raw.Stride+raw.Cols], alpha*u.AtVec(i), vd)
+		}
+	}}
 }
 
 // applied holds what Apply allocates for an op of at most three inputs.

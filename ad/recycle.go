@@ -19,11 +19,13 @@ import (
 // node), plus escape and release.
 //
 // Recycling is only safe while no code outside this package has seen a
-// recycled buffer. So the pass marks its work as escaped, and recycles
-// nothing, as soon as it runs an op without a fast path (a custom op,
-// whose VJP or Backward may keep the gradient it is given), or when the
-// caller keeps the gradients (Record) or hands them out as they are (a *any
-// destination).
+// recycled buffer. A custom op's VJP or Backward may keep the gradient it
+// is given, or return it as an input's gradient, so that buffer is pinned
+// (expose): it never returns to the free lists. The pass marks its whole
+// work as escaped, and recycles nothing, when a custom op is given a
+// composite gradient (a struct, slice or map, which may hold buffers
+// anywhere inside), or when the caller keeps the gradients (Record) or
+// hands them out as they are (a *any destination).
 
 // work holds the recyclable storage of backward passes and the scratch
 // slices of one pass. A nil *work allocates.
@@ -35,6 +37,7 @@ type work struct {
 	kept    int // bytes held in the free lists
 	handed  int // bytes handed out (tracked) in this pass
 	escaped bool
+	pinned  []any // buffers exposed to code outside the package (expose)
 
 	// Scratch of the pass, reused across passes.
 	grads []any
@@ -81,6 +84,32 @@ func getWork() *work {
 // not be recycled.
 func (w *work) escape() { w.escaped = true }
 
+// expose is called before code outside the package (a custom op's VJP or
+// Backward) sees the gradient g. A plain gradient is pinned: if it is a
+// buffer from w it never returns to the free lists, since the op may keep
+// it or return it (or a view of it) as an input's gradient; the rest of
+// the pass still recycles. A composite gradient may hold buffers anywhere
+// inside, so the whole pass escapes.
+func (w *work) expose(g any) {
+	switch g := g.(type) {
+	case float64:
+	case *mat.VecDense, *mat.Dense:
+		w.pinned = append(w.pinned, g)
+	default:
+		w.escape()
+	}
+}
+
+// isPinned reports whether the buffer b was exposed in this pass.
+func (w *work) isPinned(b any) bool {
+	for _, p := range w.pinned {
+		if refersTo(p, b) {
+			return true
+		}
+	}
+	return false
+}
+
 // release ends a pass: the buffers handed out go back to the free lists
 // unless they escaped, the scratch is cleared, and w returns to the pool.
 func (w *work) release() {
@@ -107,6 +136,8 @@ func (w *work) release() {
 	clear(w.gin)
 	clear(w.stored)
 	clear(w.intoMap)
+	clear(w.pinned)
+	w.pinned = w.pinned[:0]
 	works.Put(w)
 }
 
@@ -206,6 +237,10 @@ func refs(stored []storedGrad, b any) (n, slot int) {
 // free returns the buffer b (a *mat.VecDense or *mat.Dense from w, which
 // nothing refers to any more) to the free lists.
 func (w *work) free(b any) {
+	if len(w.pinned) > 0 && w.isPinned(b) {
+		w.unhand(b) // the garbage collector frees it once the op lets go
+		return
+	}
 	switch b := b.(type) {
 	case *mat.VecDense:
 		w.handed -= 8 * b.Len()
@@ -218,6 +253,17 @@ func (w *work) free(b any) {
 		if w.keepBytes(8 * r * c) {
 			w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], b)
 		}
+	}
+}
+
+// unhand stops counting the buffer b as handed out in this pass.
+func (w *work) unhand(b any) {
+	switch b := b.(type) {
+	case *mat.VecDense:
+		w.handed -= 8 * b.Len()
+	case *mat.Dense:
+		r, c := b.Dims()
+		w.handed -= 8 * r * c
 	}
 }
 
