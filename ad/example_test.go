@@ -296,6 +296,7 @@ func ExampleSession() {
 	// step 100: loss 0.0003
 	// step 200: loss 0.0000
 	// predictions 2.00 and 4.00, want 2 and 4
+}
 
 // A custom op whose VJP returns the weight gradient g·xᵀ as an OuterGrad:
 // the backward pass writes it straight into the destination matrix, which
