@@ -170,3 +170,46 @@ func TestGradIntoNestedAndAnyDestinations(t *testing.T) {
 		t.Errorf("the destination's L1.W was replaced by a new matrix")
 	}
 }
+
+// TestGradIntoAnyOfSliceOfAny checks a *any destination holding the
+// previous gradient of a []any of layer structs (notebook 4's mixed
+// network): each step's gradient is right (against a fresh destination and
+// finite differences), the matrices of the held value are reused, and the
+// gradient handed out shares no storage with the backward pass's recycled
+// buffers, so that later passes leave it intact.
+func TestGradIntoAnyOfSliceOfAny(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	params := []any{nestedLayer{randMat(r, 6, 5), randVec(r, 6)}, nestedLayer{randMat(r, 4, 6), randVec(r, 4)}, nestedLayer{randMat(r, 3, 4), randVec(r, 3)}}
+	xs := []*mat.VecDense{randVec(r, 5), randVec(r, 5)}
+	target := mat.NewVecDense(3, []float64{0, 1, 0})
+	loss := func(x *mat.VecDense) func(p *Var) *Var {
+		return func(p *Var) *Var {
+			ls := Split(p)
+			layer := func(l, x *Var) *Var { return Add(MatVec(Field(l, "W"), x), Field(l, "B")) }
+			h := ReLU(layer(ls[1], Logistic(layer(ls[0], Const(x)))))
+			return CrossEntropy(Softmax(layer(ls[2], h)), Const(target))
+		}
+	}
+	if res := CheckGrad(func(v []*Var) *Var { return loss(xs[1])(v[0]) }, []any{params}, 0); res.MaxRelErr > 1e-6 {
+		t.Fatalf("finite differences: %v", res)
+	}
+	var g any
+	Grad(loss(xs[0]), params, &g)
+	w0 := g.([]any)[0].(nestedLayer).W
+	Grad(loss(xs[1]), params, &g)
+	kept := g.([]any)
+	var other, fresh any
+	for k := 0; k < 3; k++ { // later passes reuse the recycled buffers
+		Grad(loss(xs[0]), params, &other)
+	}
+	Grad(loss(xs[1]), params, &fresh)
+	for l := range kept {
+		got, want := kept[l].(nestedLayer), fresh.([]any)[l].(nestedLayer)
+		if !mat.EqualApprox(got.W, want.W, 1e-12) || !mat.EqualApprox(got.B, want.B, 1e-12) {
+			t.Errorf("layer %d: the gradient in the reused *any changed after later passes or differs from a fresh one:\nB %v\nwant %v", l, mat.Formatted(got.B.T()), mat.Formatted(want.B.T()))
+		}
+	}
+	if kept[0].(nestedLayer).W != w0 {
+		t.Errorf("the held gradient's W was replaced by a new matrix")
+	}
+}

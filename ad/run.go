@@ -169,6 +169,10 @@ func store(d any, g any, x any) {
 // full value) of a value x into dst without building zero values: parts of
 // the destination that received no gradient are zeroed in place.
 func storeGrad(dst reflect.Value, g any, x any) {
+	if dst.Kind() == reflect.Interface && x != nil {
+		fillHeld(dst, reflect.TypeOf(x), func(v reflect.Value) { storeGrad(v, g, x) })
+		return
+	}
 	var ac *acc
 	switch gg := g.(type) {
 	case *acc:
@@ -273,8 +277,15 @@ func storeGrad(dst reflect.Value, g any, x any) {
 }
 
 func storeValue(dst, src reflect.Value) {
+	if src.Kind() == reflect.Interface {
+		src = src.Elem()
+	}
 	if !src.IsValid() {
 		dst.Set(reflect.Zero(dst.Type()))
+		return
+	}
+	if dst.Kind() == reflect.Interface {
+		fillHeld(dst, src.Type(), func(v reflect.Value) { storeValue(v, src) })
 		return
 	}
 	switch s := src.Interface().(type) {
@@ -350,6 +361,22 @@ func storeValue(dst, src reflect.Value) {
 		}
 	}
 	setValue(dst, src.Interface())
+}
+
+// fillHeld stores a value of type t into dst, a settable value of
+// interface type (an element of a []any, a field of type any): fill writes
+// it into v, a settable copy of the value dst holds when that has type t
+// (so that its vectors and matrices are reused, as for a typed
+// destination), else a zero value of type t (so that they are copied).
+// Either way the gradient handed out shares no storage with the pass's
+// recycled buffers.
+func fillHeld(dst reflect.Value, t reflect.Type, fill func(v reflect.Value)) {
+	v := reflect.New(t).Elem()
+	if held := dst.Elem(); held.IsValid() && held.Type() == t {
+		v.Set(held)
+	}
+	fill(v)
+	dst.Set(v)
 }
 
 // clone returns a deep copy of the vectors and matrices in x, so that a

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -85,6 +86,119 @@ func TestCellStepReusesGradient(t *testing.T) {
 	}
 }
 
+// TestCellStepNet4ReusesGradient runs notebook 4's step in cells (a []any
+// of cell-declared layer types behind the Kind interface, trained by the
+// notebook's trainSGD) and fails if a step allocates its weight gradients
+// afresh: the *any destination keeps the []any of gradients it got on the
+// first step, so the matrices in it must be written in place. It also
+// checks the cells' gradient against the compiled twin's on the same
+// parameters and, on a small network of the same kinds, against finite
+// differences.
+func TestCellStepNet4ReusesGradient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a 784-300-100-10 network")
+	}
+	const steps = 50
+	s, loop := newCellStepSession(t, "testdata/cellstep_net4.txt", steps)
+
+	// trainSGD's allocation per step.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, f := s.run(context.Background(), loop, 20); f != nil {
+		t.Fatal(f)
+	}
+	runtime.ReadMemStats(&after)
+	perStep := float64(after.TotalAlloc-before.TotalAlloc) / steps
+	// The smaller of the two large weight gradients (LowRank's V, 16×784);
+	// ReLU's W (100×300) is larger.
+	const weight = 16 * 784 * 8
+	t.Logf("%.0f bytes allocated per cell step (LowRank's V gradient is %d bytes, ReLU's W %d)", perStep, weight, 100*300*8)
+	if perStep > weight {
+		t.Errorf("a cell step allocates %.0f bytes: a weight gradient (%d bytes or more) is allocated afresh instead of written into the *any destination", perStep, weight)
+	}
+	if c := s.value(t, `curves["low-rank/ReLU/softmax"]`).([]float64); len(c) != steps || !(c[steps-1] > 0) {
+		t.Errorf("trainSGD's curve has %d losses, last %v", len(c), c[len(c)-1])
+	}
+
+	// The destination's matrices are reused from one step to the next, and
+	// the gradient is the compiled twin's.
+	cells := []string{`
+rng2 := rand.New(rand.NewPCG(7, 0))
+params2, run2 := mixed(rng2, []Kind{LowRank{Rank: 16}, ReLU{}, Softmax{}}, 784, 300, 100, 10)
+var grad2 any
+lossOf := func(k int) func(p *ad.Var) *ad.Var {
+	return func(p *ad.Var) *ad.Var { return ad.CrossEntropy(run2(p, ad.Const(xs[k])), ad.Const(ts[k])) }
+}
+ad.Grad(lossOf(0), params2, &grad2)
+w0, v0 := grad2.([]any)[1].(Layer).W, grad2.([]any)[0].(LowRankParams).V`, `
+ad.Grad(lossOf(3), params2, &grad2)
+reused := grad2.([]any)[1].(Layer).W == w0 && grad2.([]any)[0].(LowRankParams).V == v0`}
+	for i, c := range cells {
+		if _, f := s.run(context.Background(), c, 21+i); f != nil {
+			t.Fatalf("%v\n%s", f, c)
+		}
+	}
+	if !s.value(t, "reused").(bool) {
+		t.Errorf("the second Grad into the same *any replaced its weight gradients")
+	}
+	rng := rand.New(rand.NewPCG(1, 0))
+	xs, ts := stepSamples(rng)
+	params, f := net4Mixed(rand.New(rand.NewPCG(7, 0)), []net4Kind{net4LowRank{Rank: 16}, net4ReLU{}, net4Softmax{}}, 784, 300, 100, 10)
+	var want any
+	ad.Grad(func(p *ad.Var) *ad.Var { return ad.CrossEntropy(f(p, ad.Const(xs[3])), ad.Const(ts[3])) }, params, &want)
+	got := s.value(t, "grad2").([]any)
+	for i, pair := range [][2]string{{"U", "U"}, {"V", "V"}, {"B", "B"}} {
+		_ = i
+		g := reflectField(t, got[0], pair[0])
+		w := reflectField(t, want.([]any)[0], pair[1])
+		if !mat.EqualApprox(g, w, 1e-12) {
+			t.Errorf("LowRank's ∂/∂%s differs from the compiled twin's", pair[0])
+		}
+	}
+	for l := 1; l < 3; l++ {
+		for _, name := range []string{"W", "B"} {
+			if g, w := reflectField(t, got[l], name), reflectField(t, want.([]any)[l], name); !mat.EqualApprox(g, w, 1e-12) {
+				t.Errorf("layer %d's ∂/∂%s differs from the compiled twin's", l, name)
+			}
+		}
+	}
+
+	// Finite differences through the cells' types, on a small network.
+	check := `
+rng3 := rand.New(rand.NewPCG(3, 0))
+params3, run3 := mixed(rng3, []Kind{LowRank{Rank: 3}, ReLU{}, Softmax{}}, 12, 9, 7, 10)
+x3 := mat.NewVecDense(12, nil)
+for i := 0; i < 12; i++ {
+	x3.SetVec(i, rng3.Float64())
+}
+fd := ad.CheckGrad(func(v []*ad.Var) *ad.Var {
+	return ad.CrossEntropy(run3(v[0], ad.Const(x3)), ad.Const(ts[2]))
+}, []any{params3}, 0)`
+	if _, f := s.run(context.Background(), check, 23); f != nil {
+		t.Fatalf("%v\n%s", f, check)
+	}
+	fd := s.value(t, "fd").(ad.CheckResult)
+	if fd.Checked != 12*3+3*9+9+9*7+7+7*10+10 || fd.MaxRelErr > 1e-6 {
+		t.Errorf("cell gradient against finite differences: %v", fd)
+	}
+}
+
+// reflectField returns the matrix or vector field name of the struct v (a
+// value of a cell-declared or compiled layer type).
+func reflectField(t *testing.T, v any, name string) mat.Matrix {
+	t.Helper()
+	f := reflect.ValueOf(v).FieldByName(name)
+	if !f.IsValid() {
+		t.Fatalf("%T has no field %s", v, name)
+	}
+	m, ok := f.Interface().(mat.Matrix)
+	if !ok || f.IsNil() {
+		t.Fatalf("%T.%s is %v", v, name, f)
+	}
+	return m
+}
+
 // value returns the value of the expression e in s.
 func (s *session) value(tb testing.TB, e string) any {
 	tb.Helper()
@@ -123,17 +237,7 @@ func BenchmarkCellStep(b *testing.B) {
 	b.Run("sgd1/compiled", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 0))
 		net := stepRandNet(rng)
-		var xs, ts []*mat.VecDense
-		for i := 0; i < 16; i++ {
-			x := make([]float64, 784)
-			for j := range x {
-				x[j] = rng.Float64()
-			}
-			xs = append(xs, mat.NewVecDense(784, x))
-			t := mat.NewVecDense(10, nil)
-			t.SetVec(i%10, 1)
-			ts = append(ts, t)
-		}
+		xs, ts := stepSamples(rng)
 		var g stepNet
 		opt := ad.NewSGD(0.02)
 		benchCompiledSteps(b, func(k int) {
@@ -166,6 +270,41 @@ func BenchmarkCellStep(b *testing.B) {
 		})
 	})
 	b.Run("adam64/cell", func(b *testing.B) { benchCellSteps(b, "testdata/cellstep_adam.txt") })
+	b.Run("net4/compiled", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(1, 0))
+		xs, ts := stepSamples(rng)
+		params, f := net4Mixed(rng, []net4Kind{net4LowRank{Rank: 16}, net4ReLU{}, net4Softmax{}}, 784, 300, 100, 10)
+		// trainSGD's state and step (the cells run trainSGD over all the
+		// steps, so the first step's allocations are spread over b.N).
+		opt := ad.NewSGD(0.02)
+		var grad any
+		var curve []float64
+		benchCompiledSteps(b, func(k int) {
+			x, y := xs[k%16], ts[k%16]
+			loss := ad.Grad(func(p *ad.Var) *ad.Var {
+				return ad.CrossEntropy(f(p, ad.Const(x)), ad.Const(y))
+			}, params, &grad)
+			opt.Step(params, grad)
+			curve = append(curve, loss.(float64))
+		})
+	})
+	b.Run("net4/cell", func(b *testing.B) { benchCellSteps(b, "testdata/cellstep_net4.txt") })
+}
+
+// stepSamples returns the cells' 16 random samples of MNIST's shape drawn
+// by rng: input vectors in [0, 1) and one-hot targets.
+func stepSamples(rng *rand.Rand) (xs, ts []*mat.VecDense) {
+	for i := 0; i < 16; i++ {
+		x := make([]float64, 784)
+		for j := range x {
+			x[j] = rng.Float64()
+		}
+		xs = append(xs, mat.NewVecDense(784, x))
+		t := mat.NewVecDense(10, nil)
+		t.SetVec(i%10, 1)
+		ts = append(ts, t)
+	}
+	return xs, ts
 }
 
 // stepRandNet returns the 784-300-100-10 network of the cells with weights
@@ -203,8 +342,10 @@ func benchCompiledSteps(b *testing.B, step func(k int)) {
 
 // benchCellSteps runs the cells of file in a session, the last one timed
 // with b.N steps, reporting the process CPU time per step beside the wall
-// time.
+// time. The garbage collector keeps the worker's headroom
+// (keepGCHeadroom), as in the kernel.
 func benchCellSteps(b *testing.B, file string) {
+	defer keepGCHeadroom(gcHeadroom)()
 	s, loop := newCellStepSession(b, file, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -227,4 +368,71 @@ func stepBatchErr(x, targets *mat.Dense) func(n *ad.Var) *ad.Var {
 		logits := stepLayerBatch(ad.Field(n, "L3"), y2)
 		return ad.Scale(ad.SoftmaxCrossEntropy(logits, ad.Const(targets)), ad.Scalar(1/float64(b)))
 	}
+}
+
+// The compiled equivalent of notebook 4's cells (testdata/cellstep_net4.txt),
+// with the kinds its network uses (the cells also declare Logistic).
+
+type net4Run func(params, x *ad.Var) *ad.Var
+
+type net4Kind interface {
+	New(rng *rand.Rand, in, out int) any
+	Run(p, x *ad.Var) *ad.Var
+}
+
+type net4ReLU struct{}
+type net4LowRank struct{ Rank int }
+type net4Softmax struct{}
+
+type net4LowRankParams struct {
+	U *mat.Dense
+	V *mat.Dense
+	B *mat.VecDense
+}
+
+func net4UniformLayer(rng *rand.Rand, in, out int) stepLayer {
+	w := make([]float64, out*in)
+	for i := range w {
+		w[i] = rng.Float64() - 0.5
+	}
+	b := make([]float64, out)
+	for i := range b {
+		b[i] = rng.Float64() - 0.5
+	}
+	return stepLayer{W: mat.NewDense(out, in, w), B: mat.NewVecDense(out, b)}
+}
+
+func (net4ReLU) New(rng *rand.Rand, in, out int) any {
+	l := net4UniformLayer(rng, in, out)
+	l.W.Scale(0.1, l.W)
+	return l
+}
+func (net4ReLU) Run(p, x *ad.Var) *ad.Var { return ad.ReLU(stepRunLayer(p, x)) }
+
+func (k net4LowRank) New(rng *rand.Rand, in, out int) any {
+	u := net4UniformLayer(rng, k.Rank, out)
+	v := net4UniformLayer(rng, in, k.Rank)
+	return net4LowRankParams{U: u.W, V: v.W, B: u.B}
+}
+func (net4LowRank) Run(p, x *ad.Var) *ad.Var {
+	vx := ad.MatVec(ad.Field(p, "V"), x)
+	return ad.Logistic(ad.Add(ad.MatVec(ad.Field(p, "U"), vx), ad.Field(p, "B")))
+}
+
+func (net4Softmax) New(rng *rand.Rand, in, out int) any { return net4UniformLayer(rng, in, out) }
+func (net4Softmax) Run(p, x *ad.Var) *ad.Var            { return ad.Softmax(stepRunLayer(p, x)) }
+
+func net4Mixed(rng *rand.Rand, kinds []net4Kind, sizes ...int) ([]any, net4Run) {
+	var params []any
+	for i, k := range kinds {
+		params = append(params, k.New(rng, sizes[i], sizes[i+1]))
+	}
+	f := func(p, x *ad.Var) *ad.Var {
+		ps := ad.Split(p)
+		for i, k := range kinds {
+			x = k.Run(ps[i], x)
+		}
+		return x
+	}
+	return params, f
 }

@@ -73,6 +73,7 @@ func WorkerMain(args []string) int {
 		debug.SetMemoryLimit(lim * 8 / 10)
 		go memoryWatchdog(uint64(lim))
 	}
+	keepGCHeadroom(gcHeadroom)
 	w := &worker{out: &msgWriter{w: out}, inputCh: make(chan *inputMsg, 1)}
 	sess, err := newSession(cellStdout, os.Stderr)
 	if err != nil {
