@@ -8,8 +8,10 @@ in order: a compiled package used from later cells (gonum, ad.Grad, an
 interface implemented by a cell type), a recompile that replaces it, a
 compiler error at the cell's line and column, a module fetched through
 the Go module proxy (github.com/google/uuid; needs the network) and one
-refused, %test running a compiled cell's tests and benchmarks, and the
-interrupt of a compiled loop that does not poll.
+refused, %test running a compiled cell's tests and benchmarks, cgo (a
+compiled cell calling the C math library, a cgo module from the proxy,
+github.com/mattn/go-pointer, and a missing C header), and the interrupt of
+a compiled loop that does not poll.
 """
 
 import sys
@@ -190,6 +192,35 @@ func TestHalf(t *testing.T) {
         # Compiled and loaded all the same.
         out, _ = self.ok("fmt.Println(vec2.Half(5))")
         self.assertEqual(out.strip(), "2.5")
+
+    def test_6_cgo(self):
+        # A compiled cell calling C (the C math library through cgo).
+        self.ok('''%%compile cmath
+// #cgo LDFLAGS: -lm
+// #include <math.h>
+import "C"
+
+// Sqrt is the C library's square root.
+func Sqrt(x float64) float64 { return float64(C.sqrt(C.double(x))) }''', timeout=300)
+        out, _ = self.ok("fmt.Println(cmath.Sqrt(9))")
+        self.assertEqual(out.strip(), "3")
+        # A module from the Go module proxy that uses cgo (malloc'd handles).
+        out, _ = self.ok('import pointer "github.com/mattn/go-pointer"\n'
+                         'h := pointer.Save("kept by C")\n'
+                         'fmt.Println(pointer.Restore(h))\n'
+                         'pointer.Unref(h)', timeout=300)
+        self.assertEqual(out.strip().splitlines()[-1], "kept by C")
+        # A C library the system does not have: the C compiler's message,
+        # and the session goes on.
+        content, out, _ = self.run_cell('''%%compile nolib
+// #include <gopherprop_no_such_library.h>
+import "C"
+
+func F() {}''', timeout=300)
+        self.assertEqual(content["status"], "error")
+        self.assertIn("2:11: fatal error: gopherprop_no_such_library.h", content["evalue"])
+        out, _ = self.ok("fmt.Println(cmath.Sqrt(4))")
+        self.assertEqual(out.strip(), "2")
 
     def test_9_interrupt_non_polling(self):
         self.ok('''%%compile spin
