@@ -81,6 +81,7 @@ bench:
 	@dpkg -s python3-torch >/dev/null 2>&1 || { echo "apt-get install -y python3-torch"; apt-get install -y python3-torch || echo "python3-torch unavailable: the PyTorch column will read n/a"; }
 	go test -run '^$$' -bench . -benchmem -count 1 ./...
 	bench/ratios.sh
+	if ls /usr/lib/*/libopenblas.so >/dev/null 2>&1; then TAGS=openblas OPENBLAS_NUM_THREADS=1 bench/ratios.sh; fi
 	bench/pytorch.sh
 	bench/notebook.sh
 	tests/kernel/bench.sh

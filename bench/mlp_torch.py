@@ -9,7 +9,9 @@ targets, weights uniform in [-0.5, 0.5). PyTorch runs on one thread (its own and
 Prints one line per batch size in Go's benchmark format, so that
 bench/table.py can read it with the Go results:
 
-    BenchmarkTorchMLP/batch=1    <iterations>    <ns/op> ns/op
+    BenchmarkTorchMLP/batch=1    <iterations>    <ns/op> ns/op    <cpu-ns/op> cpu-ns/op
+
+(cpu-ns/op is the process CPU time per step, as the Go benchmarks report it.)
 
 Run with Debian's interpreter: /usr/bin/python3 bench/mlp_torch.py
 (package python3-torch). Optional arguments: seconds per measurement (2)
@@ -70,12 +72,13 @@ def bench(batch, seconds):
     # Time growing rounds like Go's testing package, until one lasts long enough.
     n = 1
     while True:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             step(params, opt, x, t)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         if elapsed >= seconds or n >= 1 << 24:
-            return n, elapsed / n * 1e9
+            return n, elapsed / n * 1e9, cpu / n * 1e9
         n = max(n + 1, min(100 * n, int(n * 1.2 * seconds / max(elapsed, 1e-9))))
 
 
@@ -85,8 +88,8 @@ def main():
     print("torch %s, %d thread(s), float64" % (torch.__version__, torch.get_num_threads()))
     for batch in (1, 128):
         for _ in range(count):
-            n, ns = bench(batch, seconds)
-            print("BenchmarkTorchMLP/batch=%d \t%d\t%.0f ns/op" % (batch, n, ns))
+            n, ns, cpu = bench(batch, seconds)
+            print("BenchmarkTorchMLP/batch=%d \t%d\t%.0f ns/op\t%.0f cpu-ns/op" % (batch, n, ns, cpu))
             sys.stdout.flush()
 
 

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Compare the library with hand-written gonum code on BenchmarkMLP (ad/),
-# every pair measured in the same run: ad, hybrid against manual (one SGD
-# step) and eval, evalhybrid against evalmanual (the forward pass), at batch
-# 1 and 128. Prints benchstat tables (time and allocations per op, and the
+# every pair measured in the same run: ad, hybrid, session (ad.Session)
+# against manual (one SGD step) and eval, evalhybrid, evalsession against
+# evalmanual (the forward pass), at batch 1 and 128. Prints benchstat
+# tables (time and allocations per op, and the
 # process CPU time per op), whose "vs base" column is the ratio.
 #
 #   bench/ratios.sh            COUNT=10 runs of each, BENCHTIME1=4000x and
 #                              BENCHTIME128=20x iterations per run
 #   TAGS=openblas bench/ratios.sh   the same with OpenBLAS (cgo)
+#   TAGS=openblas OPENBLAS_NUM_THREADS=1 bench/ratios.sh
+#                              OpenBLAS on one thread: issue 14's goal
+#                              ratios (make bench runs this too)
 #
 # Runs in `make bench`, not in CI's tests. benchstat comes from the Go
 # module proxy (golang.org/x/perf/cmd/benchstat).
@@ -17,6 +21,7 @@ count=${COUNT:-10}
 bt1=${BENCHTIME1:-4000x}
 bt128=${BENCHTIME128:-20x}
 tags=${TAGS:-}
+label=$tags${OPENBLAS_NUM_THREADS:+, OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 go test -c ${tags:+-tags "$tags"} -o "$out/ad.test" ./ad
@@ -29,15 +34,15 @@ while [ "$i" -lt "$count" ]; do
 done
 # One file per mode, with the mode taken out of the name, so that benchstat
 # compares the modes as configurations.
-for mode in manual ad hybrid evalmanual eval evalhybrid; do
+for mode in manual ad hybrid session evalmanual eval evalhybrid evalsession; do
 	grep -E "^BenchmarkMLP/batch=[0-9]+/$mode-" "$out/raw.txt" |
 		sed -E "s#^BenchmarkMLP/(batch=[0-9]+)/$mode-#BenchmarkMLP/\\1-#" > "$out/$mode"
 	sed -n '1,4p' "$out/raw.txt" | grep -E '^(goos|goarch|pkg|cpu):' | cat - "$out/$mode" > "$out/$mode.txt"
 done
 bs="go run golang.org/x/perf/cmd/benchstat@latest"
 cd "$out"
-echo "== training step: ad and hybrid against manual${tags:+ ($tags)}"
-$bs manual.txt ad.txt hybrid.txt
+echo "== training step: ad, hybrid and session against manual${label:+ ($label)}"
+$bs manual.txt ad.txt hybrid.txt session.txt
 echo
-echo "== forward pass: eval and evalhybrid against evalmanual${tags:+ ($tags)}"
-$bs evalmanual.txt eval.txt evalhybrid.txt
+echo "== forward pass: eval, evalhybrid and evalsession against evalmanual${label:+ ($label)}"
+$bs evalmanual.txt eval.txt evalhybrid.txt evalsession.txt

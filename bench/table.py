@@ -5,11 +5,14 @@ Usage: /usr/bin/python3 bench/table.py DIR
 DIR holds Go benchmark outputs gonum.txt (pure-Go BLAS), openblas1.txt
 (OpenBLAS on one thread), openblas.txt (OpenBLAS, all cores), and torch.txt
 (bench/mlp_torch.py), plus machine.txt (lines describing the machine).
-Each benchmark may appear several times (go test -count): the fastest run
-counts.
+Each benchmark may appear several times (one per interleaved round of
+bench/pytorch.sh): the median counts, of the wall time and of the process
+CPU time per step (cpu-ns/op), which other work on a shared machine
+disturbs less.
 """
 import os
 import re
+import statistics
 import sys
 
 # FLOPs of one SGD step of the 784-300-100-10 network on a batch of B:
@@ -21,27 +24,26 @@ LINE = re.compile(r"^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+([\d.]+) ns/op(.*)$")
 
 
 def parse(path):
-    """Returns {name: (ns/op, {unit: value})} for the benchmarks in path."""
-    out = {}
+    """Returns {name: (median ns/op, {unit: median value})} for the
+    benchmarks in path."""
+    runs = {}
     if not os.path.exists(path):
-        return out
+        return {}
     with open(path) as f:
         for line in f:
             m = LINE.match(line.strip())
             if not m:
                 continue
-            extra = {}
+            r = runs.setdefault(m.group(1), {"ns/op": []})
+            r["ns/op"].append(float(m.group(3)))
             for val, unit in re.findall(r"([\d.]+) (\S+)", m.group(4)):
-                extra[unit] = float(val)
-            name, ns = m.group(1), float(m.group(3))
-            # Repeated runs (-count): keep the fastest, the one least
-            # disturbed by other work on the machine.
-            if name in out:
-                old_ns, old_extra = out[name]
-                if "GFLOP/s" in extra:
-                    extra["GFLOP/s"] = max(extra["GFLOP/s"], old_extra.get("GFLOP/s", 0))
-                ns = min(ns, old_ns)
-            out[name] = (ns, extra)
+                r.setdefault(unit, []).append(float(val))
+    out = {}
+    for name, r in runs.items():
+        extra = {unit: statistics.median(vals) for unit, vals in r.items() if unit != "ns/op"}
+        if "GFLOP/s" in r:
+            extra["GFLOP/s"] = max(r["GFLOP/s"])  # the machine's rate: the best run
+        out[name] = (statistics.median(r["ns/op"]), extra)
     return out
 
 
@@ -70,6 +72,10 @@ def main():
         v = runs[run].get(name)
         return v[0] if v else None
 
+    def cpu(run, name):
+        v = runs[run].get(name)
+        return v[1].get("cpu-ns/op") if v else None
+
     def gflops(run):
         best = None
         for name, (_, extra) in runs[run].items():
@@ -81,7 +87,7 @@ def main():
     mp = os.path.join(d, "machine.txt")
     if os.path.exists(mp):
         machine = open(mp).read().strip()
-    print("One SGD step of the 784-300-100-10 MLP (float64), time per step")
+    print("One SGD step of the 784-300-100-10 MLP (float64), median wall time per step")
     if machine:
         print(machine)
     print()
@@ -90,6 +96,7 @@ def main():
         ("ad, pure Go", "gonum", "BenchmarkMLP/batch=%d/ad"),
         ("manual, pure Go", "gonum", "BenchmarkMLP/batch=%d/manual"),
         ("ad, OpenBLAS 1 thread", "openblas1", "BenchmarkMLP/batch=%d/ad"),
+        ("ad Session, OpenBLAS 1 thread", "openblas1", "BenchmarkMLP/batch=%d/session"),
         ("manual, OpenBLAS 1 thread", "openblas1", "BenchmarkMLP/batch=%d/manual"),
         ("ad, OpenBLAS all cores", "openblas", "BenchmarkMLP/batch=%d/ad"),
     ]
@@ -119,6 +126,31 @@ def main():
             ratio(times[("ad, pure Go", batch)], times[("manual, pure Go", batch)]),
             ratio(times[("ad, OpenBLAS 1 thread", batch)], times[("manual, OpenBLAS 1 thread", batch)]),
         ))
+    print()
+    print("Goal ratios of issue 14, OpenBLAS on one thread against single-threaded PyTorch: medians of the")
+    print("interleaved rounds' process CPU time per step (wall time in parentheses). 'ad' is ad.Grad, 'Session'")
+    print("is ad.Session's Grad (forward storage reused from step to step), 'manual' the hand-written gonum step;")
+    print("eval* are the forward pass alone (ad.Eval, Session.Eval, hand-written).")
+    print()
+
+    def both(run_a, name_a, run_b, name_b):
+        c = ratio(cpu(run_a, name_a), cpu(run_b, name_b))
+        w = ratio(get(run_a, name_a), get(run_b, name_b))
+        return "%s (%s)" % (c, w)
+
+    ob, mlp, tmlp = "openblas1", "BenchmarkMLP/batch=%d/", "BenchmarkTorchMLP/batch=%d"
+    print("| ratio | goal | batch 1 | batch 128 |")
+    print("|---|---|---|---|")
+    for label, goal, a, b in (
+        ("ad / manual", "≤ 1.10 at 128", (ob, mlp + "ad"), (ob, mlp + "manual")),
+        ("Session / manual", "≤ 1.10 at 128", (ob, mlp + "session"), (ob, mlp + "manual")),
+        ("PyTorch / ad", "≥ 1.5 at 1, ≥ 1.0 at 128", ("torch", tmlp), (ob, mlp + "ad")),
+        ("PyTorch / Session", "≥ 1.5 at 1, ≥ 1.0 at 128", ("torch", tmlp), (ob, mlp + "session")),
+        ("eval / evalmanual", "≤ 1.05 at 1", (ob, mlp + "eval"), (ob, mlp + "evalmanual")),
+        ("Session.Eval / evalmanual", "≤ 1.05 at 1", (ob, mlp + "evalsession"), (ob, mlp + "evalmanual")),
+    ):
+        cells = [both(a[0], a[1] % batch, b[0], b[1] % batch) for batch in (1, 128)]
+        print("| %s | %s | %s | %s |" % (label, goal, cells[0], cells[1]))
     print()
     flops = 6 * 128 * WEIGHTS
     # The gradient with respect to the (constant) input batch, W1ᵀ·δ1, is

@@ -155,8 +155,9 @@ func logitsBatch(n, x *ad.Var) *ad.Var {
 // TestTutorialAdam trains the tutorial's network as the last section of
 // notebook 03-mnist does — the same U(−0.5, 0.5) initialisation (seed 1),
 // Adam with learning rate 0.001, mini-batches of 64, the mean of the fused
-// softmax cross-entropy, 300,000 samples (five shuffled passes) — and
-// checks that the validation accuracy reaches 97% (measured: 97.38%).
+// softmax cross-entropy, 300,000 samples (five shuffled passes), an
+// ad.Session for the steps and the evaluation — and checks that the
+// validation accuracy reaches 97% (measured: 97.38%).
 func TestTutorialAdam(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on 300,000 samples")
@@ -170,13 +171,14 @@ func TestTutorialAdam(t *testing.T) {
 	const batch, samples = 64, 300000
 	opt := ad.NewAdam(0.001)
 	var g network
+	var sess ad.Session
 	start := time.Now()
 	seen := 0
 	for seen < samples {
 		perm := rng.Perm(set.Train.Len())
 		for k := 0; k+batch <= len(perm) && seen < samples; k += batch {
 			x, y := set.Train.Batch(perm[k : k+batch])
-			ad.Grad(func(n *ad.Var) *ad.Var {
+			sess.Grad(func(n *ad.Var) *ad.Var {
 				loss := ad.SoftmaxCrossEntropy(logitsBatch(n, ad.Const(x)), ad.Const(y))
 				return ad.Scale(loss, ad.Scalar(1.0/batch))
 			}, net, &g)
@@ -185,7 +187,7 @@ func TestTutorialAdam(t *testing.T) {
 		}
 	}
 	testX, _ := set.Test.Batch(set.Test.Range(0, set.Test.Len()))
-	out := ad.Eval(func(n *ad.Var) *ad.Var { return logitsBatch(n, ad.Const(testX)) }, net).(*mat.Dense)
+	out := sess.Eval(func(n *ad.Var) *ad.Var { return logitsBatch(n, ad.Const(testX)) }, net).(*mat.Dense)
 	preds := make([]int, set.Test.Len())
 	for j := range preds {
 		preds[j] = mnist.ArgMax(out.ColView(j))
