@@ -15,6 +15,12 @@ machine hits all three alike):
   cross-entropy, SGD 0.02, one sample per step, PyTorch's default threads)
   in an ipykernel cell, timed in the cell the same way.
 
+With --interptest (the interp package's test binary), each round also
+runs notebook 4's step: the cells of interp/testdata/cellstep_net4.txt (a
+[]any of cell-declared layer types behind the Kind interface, trained by the
+notebook's trainSGD) in a second gopherprop kernel, beside their compiled
+twin, BenchmarkCellStep/net4/compiled of the same build.
+
 Prints the medians in µs per step, wall and CPU time (of the kernel's
 process tree, and the benchmark's own cpu-ns/op: steadier than wall time on
 a machine shared with other work), and the ratios.
@@ -64,8 +70,8 @@ print("ns/step", (time.perf_counter_ns() - start) // STEPS)""",
 ]
 
 
-def go_cells():
-    src = open(os.path.join(ROOT, "interp", "testdata", "cellstep.txt")).read()
+def go_cells(name="cellstep.txt"):
+    src = open(os.path.join(ROOT, "interp", "testdata", name)).read()
     return src.split("// ---- cell\n")[1:]
 
 
@@ -115,15 +121,28 @@ def ns_per_step(out):
     return int(m.group(1))
 
 
-def compiled(adtest, steps):
+def compiled(test, steps, bench="BenchmarkMLP/^batch=1$/^ad$", name="BenchmarkMLP/batch=1/ad"):
+    """Runs benchmark bench of the test binary test for steps steps and
+    returns its wall and CPU ns per step."""
     out = subprocess.run(
-        [adtest, "-test.run", "^$", "-test.bench", "BenchmarkMLP/^batch=1$/^ad$",
-         "-test.benchtime", "%dx" % steps],
+        [test, "-test.run", "^$", "-test.bench", bench, "-test.benchtime", "%dx" % steps],
         check=True, capture_output=True, text=True).stdout
-    m = re.search(r"BenchmarkMLP/batch=1/ad\S*\s+\d+\s+([\d.]+) ns/op\s+([\d.]+) cpu-ns/op", out)
+    m = re.search(re.escape(name) + r"\S*\s+\d+\s+([\d.]+) ns/op\s+([\d.]+) cpu-ns/op", out)
     if not m:
-        raise RuntimeError("no BenchmarkMLP/batch=1/ad result in:\n" + out)
+        raise RuntimeError("no %s result in:\n%s" % (name, out))
     return float(m.group(1)), float(m.group(2))
+
+
+def start_cells(name, steps):
+    """Starts a gopherprop kernel, runs the cells of interp/testdata/name but
+    the last, warms up, and returns the kernel and the last cell for steps
+    steps."""
+    k = Kernel("gopherprop")
+    cells = go_cells(name)
+    for c in cells[:-1]:
+        k.run(c.replace("STEPS", "2"))
+    k.run(cells[-1].replace("STEPS", "50"))  # warm up
+    return k, cells[-1].replace("STEPS", str(steps))
 
 
 def main():
@@ -131,15 +150,14 @@ def main():
     ap.add_argument("--adtest", required=True)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--interptest", help="the interp test binary: also time notebook 4's step")
     ap.add_argument("--blas", default="")
     a = ap.parse_args()
 
-    go = Kernel("gopherprop")
-    cells = go_cells()
-    for c in cells[:-1]:
-        go.run(c.replace("STEPS", "2"))
-    go_loop = cells[-1].replace("STEPS", str(a.steps))
-    go.run(cells[-1].replace("STEPS", "50"))  # warm up
+    go, go_loop = start_cells("cellstep.txt", a.steps)
+    net4 = None
+    if a.interptest:
+        net4, net4_loop = start_cells("cellstep_net4.txt", a.steps)
 
     torch, why = None, ""
     try:
@@ -154,6 +172,7 @@ def main():
         torch = None
 
     cell, comp, pt, cellcpu, compcpu = [], [], [], [], []
+    n4cell, n4comp, n4cellcpu, n4compcpu = [], [], [], []
     for r in range(a.rounds):
         c0 = go.cpu()
         cell.append(ns_per_step(go.run(go_loop)) / 1e3)
@@ -163,10 +182,23 @@ def main():
         compcpu.append(cpu / 1e3)
         if torch is not None:
             pt.append(ns_per_step(torch.run(TORCH_CELLS[1].replace("STEPS", str(a.steps)))) / 1e3)
-        print("round %d: cell %.0f µs (CPU %.0f), compiled %.0f µs (CPU %.0f)%s" % (
+        if net4 is not None:
+            c0 = net4.cpu()
+            n4cell.append(ns_per_step(net4.run(net4_loop)) / 1e3)
+            n4cellcpu.append((net4.cpu() - c0) * 1e6 / a.steps)
+            wall, cpu = compiled(a.interptest, a.steps, "BenchmarkCellStep/^net4$/^compiled$",
+                                 "BenchmarkCellStep/net4/compiled")
+            n4comp.append(wall / 1e3)
+            n4compcpu.append(cpu / 1e3)
+        print("round %d: cell %.0f µs (CPU %.0f), compiled %.0f µs (CPU %.0f)%s%s" % (
             r + 1, cell[-1], cellcpu[-1], comp[-1], compcpu[-1],
-            ", PyTorch %.0f µs" % pt[-1] if pt else ""), file=sys.stderr)
+            ", PyTorch %.0f µs" % pt[-1] if pt else "",
+            "; notebook 4: cell %.0f µs (CPU %.0f), compiled %.0f µs (CPU %.0f)" % (
+                n4cell[-1], n4cellcpu[-1], n4comp[-1], n4compcpu[-1]) if n4cell else ""),
+            file=sys.stderr)
     go.stop()
+    if net4 is not None:
+        net4.stop()
     if torch is not None:
         torch.stop()
 
@@ -187,6 +219,17 @@ def main():
         print("  %-42s %9.0f µs %9s      PyTorch/cell %.2f wall" % ("PyTorch in ipykernel", m, "", m / mc))
     else:
         print("  %-42s %9s    (%s)" % ("PyTorch in ipykernel", "n/a", why))
+    if n4cell:
+        print("Notebook 4's step (low-rank/ReLU/softmax 784-300-100-10 as a []any behind Kind),")
+        print("µs per step, the same rounds:")
+        mc, mp = statistics.median(n4cell), statistics.median(n4comp)
+        mcc, mpc = statistics.median(n4cellcpu), statistics.median(n4compcpu)
+        paired = statistics.median(c / p for c, p in zip(n4cell, n4comp))
+        print("  %-46s %9s   %9s" % ("", "wall", "CPU time"))
+        print("  %-46s %9.0f µs %9.0f µs" % ("compiled Go (BenchmarkCellStep/net4/compiled)", mp, mpc))
+        print("  %-46s %9.0f µs %9.0f µs" % ("gopherprop, in a notebook cell", mc, mcc))
+        print("  cell/compiled: %.2f wall (median of the rounds' ratios %.2f), %.2f CPU time"
+              % (mc / mp, paired, mcc / mpc))
 
 
 if __name__ == "__main__":
