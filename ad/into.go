@@ -11,9 +11,10 @@ import (
 // same gradient struct to Grad on every step; the matrices it holds are
 // overwritten anyway. So before the backward pass, gradN maps each
 // destination matrix to the tape node whose gradient will end up in it (a
-// matrix input, or the first Field read of a struct input's matrix field,
-// at any depth: Net.L1.W; a *any destination holding a value of the
-// input's type counts as that value),
+// matrix input, or the first Field or Index read of a matrix field or
+// element of a struct or slice input, at any depth: Net.L1.W, or the W of
+// a layer struct in a []any split by Split; a *any destination holding a
+// value of the input's type counts as that value),
 // and the backward pass offers that matrix to the fast path of the op
 // producing the node's first gradient contribution (see gradFunc in
 // fastpath.go). The products behind MatVec, MatMul and Dense write the
@@ -132,19 +133,21 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 			}
 			continue
 		}
-		dv = structDest(dv)
+		dv = containerDest(dv)
 		if !dv.IsValid() {
 			continue
 		}
-		// Walk the Field reads of the input, and of its fields that are
-		// structs, at any depth (Net.L1.W): nodes are in recording order, so
-		// a field's node comes after the node of the struct it is read from.
+		// Walk the Field and Index reads of the input, and of its fields
+		// and elements that are structs or slices, at any depth (Net.L1.W,
+		// or a []any of layer structs split by Split): nodes are in
+		// recording order, so a part's node comes after the node of the
+		// value it is read from.
 		dests := append(w.dests[:0], structAt{in[i].id, dv})
-		seen := w.seen[:0] // (parent node, field) pairs already taken
+		seen := w.seen[:0] // (parent node, field or element) pairs already taken
 	nodes:
 		for j := in[i].id + 1; j < len(t.nodes); j++ {
 			n := &t.nodes[j]
-			if !readsField(n) || n.inputs[0].tape != t {
+			if !readsPart(n) || n.inputs[0].tape != t {
 				continue
 			}
 			parent := n.inputs[0].id
@@ -155,7 +158,17 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 				}
 			}
 			f := n.op.part.index
-			if !pv.IsValid() || f >= pv.NumField() || !pv.Field(f).CanInterface() {
+			if !pv.IsValid() {
+				continue
+			}
+			var fv reflect.Value
+			switch {
+			case n.op.part.kind == locField && pv.Kind() == reflect.Struct && f < pv.NumField():
+				fv = pv.Field(f)
+			case n.op.part.kind == locElem && pv.Kind() == reflect.Slice && f < pv.Len():
+				fv = pv.Index(f)
+			}
+			if !fv.IsValid() || !fv.CanInterface() {
 				continue
 			}
 			for k := 0; k+1 < len(seen); k += 2 {
@@ -164,12 +177,17 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 				}
 			}
 			seen = append(seen, parent, f)
-			fv := pv.Field(f)
+			if fv.Kind() == reflect.Interface {
+				fv = fv.Elem()
+			}
+			if !fv.IsValid() {
+				continue
+			}
 			if m, ok := fv.Interface().(*mat.Dense); ok {
 				if sameShape(m, n.val) {
 					cands = append(cands, cand{j, m})
 				}
-			} else if sv := structDest(fv); sv.IsValid() {
+			} else if sv := containerDest(fv); sv.IsValid() {
 				dests = append(dests, structAt{j, sv})
 			}
 		}
@@ -183,8 +201,8 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 	used := w.spans[:0]
 	for k := range t.nodes {
 		n := &t.nodes[k]
-		if readsField(n) {
-			continue // a field's value is part of its input's value, collected there
+		if readsPart(n) {
+			continue // a field's or element's value is part of its input's value, collected there
 		}
 		used = collectSpans(n.val, used, 0)
 		for _, v := range n.inputs {
@@ -218,20 +236,20 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 	}
 }
 
-// structAt is a struct inside a gradient destination and the node whose
-// gradient it receives.
+// structAt is a struct or slice inside a gradient destination and the node
+// whose gradient it receives.
 type structAt struct {
 	id int
 	v  reflect.Value
 }
 
-// structDest returns v, or the struct v points to, if that is a struct;
-// else the zero Value.
-func structDest(v reflect.Value) reflect.Value {
+// containerDest returns v, or the struct v points to, if that is a struct
+// or a slice; else the zero Value.
+func containerDest(v reflect.Value) reflect.Value {
 	if v.Kind() == reflect.Pointer && !v.IsNil() {
 		v = v.Elem()
 	}
-	if v.Kind() != reflect.Struct {
+	if v.Kind() != reflect.Struct && v.Kind() != reflect.Slice {
 		return reflect.Value{}
 	}
 	return v
@@ -255,7 +273,8 @@ func destValue(d any, x any) (v reflect.Value, ok bool) {
 	return v, true
 }
 
-// readsField reports whether node n reads a field of its input (Field).
-func readsField(n *node) bool {
-	return n.op != nil && n.op.part != nil && n.op.part.kind == locField && len(n.inputs) == 1
+// readsPart reports whether node n reads a field of its input (Field) or
+// an element of its slice (Index, Split).
+func readsPart(n *node) bool {
+	return n.op != nil && n.op.part != nil && (n.op.part.kind == locField || n.op.part.kind == locElem) && len(n.inputs) == 1
 }

@@ -213,3 +213,44 @@ func TestGradIntoAnyOfSliceOfAny(t *testing.T) {
 		t.Errorf("the held gradient's W was replaced by a new matrix")
 	}
 }
+
+// TestPlanIntoSliceElements checks that the weight matrices of the layer
+// structs in a []any (read through Split, then Field) are planned as the
+// destinations of their gradients, for a *any holding the previous
+// gradient and for a typed []nestedLayer, so that the backward pass writes
+// them in place instead of into buffers copied afterwards.
+func TestPlanIntoSliceElements(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	layers := []nestedLayer{{randMat(r, 6, 5), randVec(r, 6)}, {randMat(r, 3, 6), randVec(r, 3)}}
+	x := randVec(r, 5)
+	f := func(p *Var) *Var {
+		ls := Split(p)
+		layer := func(l, x *Var) *Var { return Add(MatVec(Field(l, "W"), x), Field(l, "B")) }
+		return Sum(Square(layer(ls[1], Logistic(layer(ls[0], Const(x))))))
+	}
+	var typed []nestedLayer
+	var held any
+	for _, c := range []struct {
+		name   string
+		params any
+		dest   any
+	}{
+		{"*any holding a []any", []any{layers[0], layers[1]}, &held},
+		{"*[]nestedLayer", layers, &typed},
+	} {
+		Grad(f, c.params, c.dest) // the first gradient fills the destination
+		tp := NewTape()
+		in := tp.Input(c.params)
+		f(in)
+		w := getWork()
+		tp.planInto([]*Var{in}, []any{c.params}, []any{c.dest}, w)
+		var got []*mat.Dense
+		for _, m := range tp.into {
+			got = append(got, m)
+		}
+		w.release()
+		if len(got) != 2 {
+			t.Errorf("%s: %d matrices planned as gradient destinations, want the 2 weight matrices", c.name, len(got))
+		}
+	}
+}
