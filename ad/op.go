@@ -68,6 +68,9 @@ func Apply(op *Op, in ...*Var) *Var {
 			panic(fmt.Sprintf("ad.%s: input %d is a nil *Var", op.Name, i))
 		}
 		if v.tape != nil {
+			if v.tape == staleTape {
+				panic(fmt.Sprintf("ad.%s: input %d is a Var of an earlier call of a Session, used after the session's next call began (a call's Vars are valid until its next call)", op.Name, i))
+			}
 			if t != nil && t != v.tape {
 				panic(fmt.Sprintf("ad.%s: inputs come from different computations (tapes); Vars cannot be shared between two Grad calls", op.Name))
 			}

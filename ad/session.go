@@ -41,7 +41,9 @@ import (
 // goroutine or per nested computation.
 type Session struct {
 	bufs  fwdBufs
-	nodes []node // the node list of the last call's tape, reused
+	nodes []node    // the node list of the last call's tape, reused
+	apps  []applied // storage of the Vars of recorded ops, reused by every call
+	used  int       // how many of apps the last call may have used
 	busy  bool
 }
 
@@ -88,9 +90,9 @@ func (s *Session) gradN(name string, f func(xs []*Var) *Var, xs []any, seed any,
 	return runGrad(t, name, f, xs, seed, dxs)
 }
 
-// begin starts a call: a fresh tape (so that a Var kept from an earlier
-// call is recognised as belonging to another computation) on the session's
-// node list and forward storage.
+// begin starts a call: a fresh tape on the session's node list, forward
+// storage and Var storage. A Var kept from an earlier call is either an
+// input (its tape is that call's, another computation) or marked stale.
 func (s *Session) begin(name string, xs []any) *Tape {
 	if s.busy {
 		panic(fmt.Sprintf("ad.%s: the session is already running a function; a Session runs one call at a time (use another Session for nested or concurrent calls)", name))
@@ -102,13 +104,28 @@ func (s *Session) begin(name string, xs []any) *Tape {
 	if nodes == nil {
 		nodes = make([]node, 0, 32)
 	}
-	return &Tape{output: -1, nodes: nodes[:0], bufs: &s.bufs}
+	// The Vars of the last call are invalid from now on: mark them, so that
+	// using one fails clearly until its storage holds a Var of this call.
+	for i := range s.apps[:min(s.used, len(s.apps))] {
+		s.apps[i] = applied{v: Var{tape: staleTape, id: -1}}
+	}
+	return &Tape{output: -1, nodes: nodes[:0], bufs: &s.bufs, chunk: s.apps}
 }
+
+// staleTape marks the Vars of a session's earlier call (see begin).
+var staleTape = &Tape{output: -1}
 
 // end finishes a call, also when f panicked: the session takes its node
 // list back, and a Var kept from the call that is used again records onto a
 // fresh list with fresh storage.
 func (s *Session) end(t *Tape) {
+	// Every recorded op of at most three inputs took one applied; the next
+	// call takes them from s.apps, grown to this call's size.
+	s.used = len(t.nodes)
+	if len(t.nodes) > len(s.apps) {
+		s.apps = make([]applied, len(t.nodes))
+	}
+	t.chunk = nil
 	clear(t.nodes)
 	s.nodes = t.nodes[:0]
 	t.nodes, t.bufs = nil, nil

@@ -296,13 +296,19 @@ func TestSessionErrors(t *testing.T) {
 	if !strings.Contains(nested, "already running") {
 		t.Fatalf("nested call: %q", nested)
 	}
+	// A Var kept from an earlier call and used in a later one: its storage
+	// is reused by the session once the session knows the size of the
+	// calls, so both cases are checked.
 	var kept *Var
-	s.Eval(func(x *Var) *Var { kept = Exp(x); return kept }, mat.NewVecDense(2, []float64{1, 2}))
-	stale := msg(func() {
-		s.Eval(func(x *Var) *Var { return Add(x, kept) }, mat.NewVecDense(2, []float64{3, 4}))
-	})
-	if !strings.Contains(stale, "different computations") {
-		t.Fatalf("stale Var: %q", stale)
+	keep := func(x *Var) *Var { kept = Exp(x); return kept }
+	for rep, want := range []string{"different computations", "Var of an earlier call of a Session", "Var of an earlier call of a Session"} {
+		s.Eval(keep, mat.NewVecDense(2, []float64{1, 2}))
+		stale := msg(func() {
+			s.Eval(func(x *Var) *Var { return Add(x, kept) }, mat.NewVecDense(2, []float64{3, 4}))
+		})
+		if !strings.Contains(stale, want) {
+			t.Fatalf("stale Var (%d): %q, want it to say %q", rep, stale, want)
+		}
 	}
 	shape := msg(func() {
 		s.Eval(func(x *Var) *Var { return Add(x, Const(mat.NewVecDense(3, nil))) }, mat.NewVecDense(2, nil))
