@@ -264,6 +264,17 @@ func TestFrontEnd(t *testing.T) {
 			{code: "x := 1\nfor j := 0; j < 1; j++ {\n\ta, b := h()\n\tx = a + \"s\" + b\n}", err: "4:6: "},
 			{code: "var fs []func() int\nfor i := 0; i < 2; i++ { a, b := h(); fs = append(fs, func() int { return i*a + b }) }\nfs[0]() + fs[1]()", value: "5"},
 		}},
+		{"a call's result assigned to an existing variable (named results start at zero)", []step{
+			{code: "func upto(n int) (out []int) {\n\tfor i := 0; i < n; i++ {\n\t\tout = append(out, i)\n\t}\n\treturn out\n}\nvar got []int\ngot = upto(2)\ngot = upto(3)\ngot", value: "[0 1 2]"},
+			{code: "type box struct{ s []int }\nvar b box\nb.s = upto(2)\nb.s = upto(1)\nb.s", value: "[0]"},
+			{code: "func run() []int {\n\tvar r []int\n\tfor k := 1; k <= 2; k++ {\n\t\tr = upto(k)\n\t}\n\treturn r\n}\nrun()", value: "[0 1]"},
+			{code: "var total []int\nfunc addOne() (o []int) { o = append(total, 1); return }\ntotal = addOne()\ntotal = addOne()\ntotal", value: "[1 1]"},
+			{code: "func count() (n int, err error) { n++; return }\nfunc count2(x int) (y int) { y += x; return }"},
+			{code: "var c int\nvar e error\nfor k := 0; k < 3; k++ {\n\tif c, e = count(); e == nil {\n\t\tc = count2(c)\n\t}\n}\nc = count2(7)\nc = count2(7)\nc", value: "7"},
+			{code: "n := 0\nfor k := 0; k < 3; k++ {\n\tc, _ := count()\n\tn += c\n}\nn", value: "3"},
+			{code: "sum := 0\nf := func(k int) (s int) { s += k; return }\nfor k := 1; k <= 3; k++ {\n\tsum += f(k)\n}\nsum", value: "6"},
+			{code: "x := 3\nif x = count2(4); x == 4 { fmt.Println(\"four\") }", out: "four\n"},
+		}},
 		{"global from multi-value define read by a called-back func", []step{
 			{code: "f := func() (int, int) { return 1, 2 }"},
 			{code: "A, B := f()"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/constant"
+	"go/format"
+	"go/parser"
 	"go/token"
 	"reflect"
 	"strings"
@@ -71,6 +73,12 @@ func (r *Rewriter) Prepare(items []Item) {
 // prepare must have been called with the cell's items.
 func (r *Rewriter) RewriteItem(it *Item) bool {
 	r.changed = false
+	for _, d := range it.Decls {
+		r.zeroNamedResults(d)
+	}
+	for _, st := range it.Stmts {
+		r.zeroNamedResults(st)
+	}
 	for _, d := range it.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
 			fd.Body.List = r.stmts(fd.Body.List)
@@ -231,6 +239,7 @@ func (r *Rewriter) stmts(list []ast.Stmt) []ast.Stmt {
 		pre, s2 := r.hoist(s)
 		s2 = r.loop(s2)
 		s2 = r.clearStmt(s2)
+		r.parenCallAssign(s2)
 		out = append(out, pre...)
 		out = append(out, s2)
 	}
@@ -594,4 +603,124 @@ func (r *Rewriter) clearStmt(s ast.Stmt) ast.Stmt {
 	call.Fun = &ast.SelectorExpr{X: ast.NewIdent(RuntimeName), Sel: ast.NewIdent("Clear")}
 	r.changed = true
 	return s
+}
+
+// parenCallAssign parenthesizes the call in an assignment x = f(...) (s,
+// or the init or post statement of s): yaegi then assigns the result
+// instead of running the call with x's storage as its result, which made
+// f's named results alias x until f returned (so that f saw its own
+// writes in x, and zeroNamedResults would clear x before f read it).
+func (r *Rewriter) parenCallAssign(s ast.Stmt) {
+	var as []ast.Stmt
+	switch x := s.(type) {
+	case *ast.AssignStmt:
+		as = append(as, x)
+	case *ast.IfStmt:
+		as = append(as, x.Init)
+	case *ast.SwitchStmt:
+		as = append(as, x.Init)
+	case *ast.TypeSwitchStmt:
+		as = append(as, x.Init)
+	case *ast.ForStmt:
+		as = append(as, x.Init, x.Post)
+	}
+	for _, st := range as {
+		a, ok := st.(*ast.AssignStmt)
+		if !ok || a.Tok != token.ASSIGN || len(a.Lhs) != 1 || len(a.Rhs) != 1 {
+			continue
+		}
+		if call, ok := a.Rhs[0].(*ast.CallExpr); ok {
+			a.Rhs[0] = &ast.ParenExpr{X: call}
+			r.changed = true
+		}
+	}
+}
+
+// zeroNamedResults makes every function declared or written as a literal
+// in n with named results set them to their zero values first: yaegi runs a
+// call with its named results in the caller's storage for the result (the
+// call's temporary, or the variable it is assigned to) without clearing it,
+// so that with func f() (out []int) { out = append(out, 1); return },
+// calling f again from the same place (in a loop, or x = f() twice)
+// appended to the previous result. The zero is *new(T) with the result's
+// type as written; a function whose parameters shadow a name the result
+// types use is left alone.
+func (r *Rewriter) zeroNamedResults(n ast.Node) {
+	ast.Inspect(n, func(n ast.Node) bool {
+		var ft *ast.FuncType
+		var body *ast.BlockStmt
+		var recv *ast.FieldList
+		switch f := n.(type) {
+		case *ast.FuncDecl:
+			ft, body, recv = f.Type, f.Body, f.Recv
+		case *ast.FuncLit:
+			ft, body = f.Type, f.Body
+		default:
+			return true
+		}
+		if body == nil || ft.Results == nil {
+			return true
+		}
+		params := map[string]bool{}
+		for _, fl := range []*ast.FieldList{recv, ft.TypeParams, ft.Params} {
+			if fl == nil {
+				continue
+			}
+			for _, f := range fl.List {
+				for _, id := range f.Names {
+					params[id.Name] = true
+				}
+			}
+		}
+		var lhs, rhs []ast.Expr
+		for _, f := range ft.Results.List {
+			shadowed := false
+			ast.Inspect(f.Type, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && params[id.Name] {
+					shadowed = true
+				}
+				return !shadowed
+			})
+			if shadowed {
+				return true
+			}
+			for _, id := range f.Names {
+				if id.Name == "_" {
+					continue
+				}
+				lhs = append(lhs, ast.NewIdent(id.Name))
+				rhs = append(rhs, &ast.StarExpr{X: &ast.CallExpr{Fun: ast.NewIdent("new"), Args: []ast.Expr{copyExpr(f.Type)}}})
+			}
+		}
+		if len(lhs) == 0 || r.Shadowed["new"] {
+			return true
+		}
+		body.List = append([]ast.Stmt{&ast.AssignStmt{Lhs: lhs, Tok: token.ASSIGN, Rhs: rhs}}, body.List...)
+		r.changed = true
+		return true
+	})
+}
+
+// copyExpr returns a copy of the type expression e without positions.
+func copyExpr(e ast.Expr) ast.Expr {
+	var buf strings.Builder
+	if err := format.Node(&buf, token.NewFileSet(), e); err != nil {
+		return e
+	}
+	c, err := parser.ParseExpr(buf.String())
+	if err != nil {
+		return e
+	}
+	posT := reflect.TypeOf(token.NoPos)
+	ast.Inspect(c, func(n ast.Node) bool {
+		if v := reflect.ValueOf(n); v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
+			for v, i := v.Elem(), 0; i < v.NumField(); i++ {
+				if f := v.Field(i); f.Type() == posT && f.CanSet() {
+					f.SetInt(0)
+				}
+			}
+		}
+		return true
+	})
+	return c
 }
