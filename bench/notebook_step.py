@@ -3,7 +3,8 @@
 PyTorch in ipykernel (run by bench/notebook.sh, which builds the kernel).
 
 Each round runs, one after the other (interleaved, so that load on the
-machine hits all three alike):
+machine hits all alike; PyTorch last, then a pause, as its threads spin
+for a while after their work):
 
 * the cells of interp/testdata/cellstep.txt in the gopherprop kernel,
   through jupyter_client: the per-sample SGD step the way notebook 3 writes
@@ -31,6 +32,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 
 from jupyter_client.manager import KernelManager
 
@@ -180,8 +182,6 @@ def main():
         wall, cpu = compiled(a.adtest, a.steps)
         comp.append(wall / 1e3)
         compcpu.append(cpu / 1e3)
-        if torch is not None:
-            pt.append(ns_per_step(torch.run(TORCH_CELLS[1].replace("STEPS", str(a.steps)))) / 1e3)
         if net4 is not None:
             c0 = net4.cpu()
             n4cell.append(ns_per_step(net4.run(net4_loop)) / 1e3)
@@ -190,6 +190,11 @@ def main():
                                  "BenchmarkCellStep/net4/compiled")
             n4comp.append(wall / 1e3)
             n4compcpu.append(cpu / 1e3)
+        if torch is not None:
+            pt.append(ns_per_step(torch.run(TORCH_CELLS[1].replace("STEPS", str(a.steps)))) / 1e3)
+            # PyTorch's OpenMP threads spin for a while after their work:
+            # let them sleep before the next round's Go steps.
+            time.sleep(1)
         print("round %d: cell %.0f µs (CPU %.0f), compiled %.0f µs (CPU %.0f)%s%s" % (
             r + 1, cell[-1], cellcpu[-1], comp[-1], compcpu[-1],
             ", PyTorch %.0f µs" % pt[-1] if pt else "",
