@@ -23,11 +23,14 @@ import (
 //		opt.Step(&net, g)
 //	}
 //
-// Lifetime rule: the values and Vars a call produces (its result, and any
-// value read from a Var inside the function) are valid until the next call
-// on the same session, which overwrites them; copy what must live longer.
-// Do not pass them into that next call as inputs either (copy them first).
-// The gradients written into the caller's destinations are the caller's,
+// Lifetime rule: the values and Vars a call produces (its result, the Vars
+// made inside the function and any value read from them) are valid until
+// the next call on the same session, which overwrites them; copy what must
+// live longer. Do not pass them into that next call as inputs either (copy
+// them first). A Var of an earlier call used in a later one panics with a
+// message saying so, unless the later call has already made the Var at
+// the same position (whose storage it shares): then it is that Var. The
+// gradients written into the caller's destinations are the caller's,
 // exactly as with Grad.
 //
 // A buffer is reused when the value computed at the same position of the
