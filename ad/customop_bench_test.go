@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/gopherprop/gopherprop/ad"
+	"github.com/gopherprop/gopherprop/internal/testnet"
 )
 
 // Notebook 5's three ways to get the gradient of notebook 3's network, as
@@ -165,15 +166,8 @@ func nb5Manual(w [3]*mat.Dense, b [3]*mat.VecDense, x, t *mat.VecDense, gw [3]*m
 func nb5Data() (nb5Net, []*mat.VecDense, []*mat.VecDense) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	layer := func(in, out int) nb5Layer {
-		w := make([]float64, out*in)
-		for i := range w {
-			w[i] = rng.Float64() - 0.5
-		}
-		b := make([]float64, out)
-		for i := range b {
-			b[i] = rng.Float64() - 0.5
-		}
-		return nb5Layer{mat.NewDense(out, in, w), mat.NewVecDense(out, b)}
+		w, b := testnet.UniformLayer(rng, in, out)
+		return nb5Layer{w, b}
 	}
 	var xs, ts []*mat.VecDense
 	for i := 0; i < 16; i++ {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopherprop/gopherprop/ad"
 	"github.com/gopherprop/gopherprop/internal/cputime"
+	"github.com/gopherprop/gopherprop/internal/testnet"
 )
 
 // cellStepCells returns the cells of file (testdata/cellstep.txt: notebook
@@ -311,15 +312,8 @@ func stepSamples(rng *rand.Rand) (xs, ts []*mat.VecDense) {
 // and biases drawn uniformly from [-0.5, 0.5) by rng.
 func stepRandNet(rng *rand.Rand) stepNet {
 	layer := func(in, out int) stepLayer {
-		w := make([]float64, out*in)
-		for i := range w {
-			w[i] = rng.Float64() - 0.5
-		}
-		bs := make([]float64, out)
-		for i := range bs {
-			bs[i] = rng.Float64() - 0.5
-		}
-		return stepLayer{mat.NewDense(out, in, w), mat.NewVecDense(out, bs)}
+		w, b := testnet.UniformLayer(rng, in, out)
+		return stepLayer{w, b}
 	}
 	return stepNet{layer(784, 300), layer(300, 100), layer(100, 10)}
 }
@@ -391,15 +385,8 @@ type net4LowRankParams struct {
 }
 
 func net4UniformLayer(rng *rand.Rand, in, out int) stepLayer {
-	w := make([]float64, out*in)
-	for i := range w {
-		w[i] = rng.Float64() - 0.5
-	}
-	b := make([]float64, out)
-	for i := range b {
-		b[i] = rng.Float64() - 0.5
-	}
-	return stepLayer{W: mat.NewDense(out, in, w), B: mat.NewVecDense(out, b)}
+	w, b := testnet.UniformLayer(rng, in, out)
+	return stepLayer{W: w, B: b}
 }
 
 func (net4ReLU) New(rng *rand.Rand, in, out int) any {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gopherprop/gopherprop/ad"
+	"github.com/gopherprop/gopherprop/internal/testnet"
 	"github.com/gopherprop/gopherprop/mnist"
 	"gonum.org/v1/gonum/mat"
 )
@@ -25,15 +26,8 @@ type network struct {
 
 // uniformLayer draws every weight and then every bias from U(−0.5, 0.5).
 func uniformLayer(rng *rand.Rand, in, out int) layer {
-	w := make([]float64, out*in)
-	for i := range w {
-		w[i] = rng.Float64() - 0.5
-	}
-	b := make([]float64, out)
-	for i := range b {
-		b[i] = rng.Float64() - 0.5
-	}
-	return layer{W: mat.NewDense(out, in, w), B: mat.NewVecDense(out, b)}
+	w, b := testnet.UniformLayer(rng, in, out)
+	return layer{W: w, B: b}
 }
 
 func newNetwork(rng *rand.Rand, sizes ...int) network {
