@@ -7,6 +7,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"reflect"
 	"strings"
 
@@ -276,6 +277,17 @@ func (r *Rewriter) isBuiltinCall(c *ast.CallExpr, names ...string) (string, bool
 		}
 	}
 	return "", false
+}
+
+// isBuiltin reports whether c calls one of Go's predeclared functions
+// (append, len, make, ...) not shadowed in the cell.
+func (r *Rewriter) isBuiltin(c *ast.CallExpr) bool {
+	id, ok := c.Fun.(*ast.Ident)
+	if !ok || r.Shadowed[id.Name] {
+		return false
+	}
+	_, ok = types.Universe.Lookup(id.Name).(*types.Builtin)
+	return ok
 }
 
 // hoist replaces min/max calls in s (outside nested blocks and function
@@ -630,7 +642,12 @@ func (r *Rewriter) parenCallAssign(s ast.Stmt) {
 			continue
 		}
 		if call, ok := a.Rhs[0].(*ast.CallExpr); ok {
-			a.Rhs[0] = &ast.ParenExpr{X: call}
+			if r.isBuiltin(call) {
+				continue // no named results, and runtime errors keep pointing at the call
+			}
+			// The parentheses take the call's position, so that errors
+			// still point at the call.
+			a.Rhs[0] = &ast.ParenExpr{Lparen: call.Pos(), X: call, Rparen: call.Rparen}
 			r.changed = true
 		}
 	}
