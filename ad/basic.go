@@ -28,7 +28,7 @@ func addForward(b *fwdBufs, in []any) any {
 		return zipValues(b, "Add", in[0], in[1], func(a, b float64) float64 { return a + b })
 	}
 	checkSameShape("Add", in[0], in[1])
-	if b != nil && (kx == kindVec || kx == kindMat) && numLen(in[0]) > 0 {
+	if kx == kindVec || kx == kindMat {
 		xs, ys := flat(in[0]), flat(in[1])
 		z, out := b.like(in[0])
 		floats.AddTo(out, xs, ys)

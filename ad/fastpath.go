@@ -99,17 +99,32 @@ func contiguous(x any) []float64 {
 
 // like returns a fresh value of x's shape from w (x a contiguous vector or
 // matrix) and its elements.
-func (w *work) like(x any) (any, []float64) {
+func (w *work) like(x any) (any, []float64) { return likeIn(w, x) }
+
+// storage hands out vectors and matrices whose elements the caller must
+// all overwrite: a backward pass's work (recycle.go) or a session's forward
+// buffers (session.go); a nil one allocates.
+type storage interface {
+	vec(n int) *mat.VecDense
+	dense(r, c int) *mat.Dense
+}
+
+// likeIn returns a value of x's shape (x a vector or matrix) from s and its
+// elements.
+func likeIn[S storage](s S, x any) (any, []float64) {
+	if numLen(x) == 0 {
+		return withData(x, nil), nil
+	}
 	switch x := x.(type) {
 	case *mat.VecDense:
-		v := w.vec(x.Len())
+		v := s.vec(x.Len())
 		return v, v.RawVector().Data
 	case *mat.Dense:
 		r, c := x.Dims()
-		m := w.dense(r, c)
+		m := s.dense(r, c)
 		return m, m.RawMatrix().Data
 	}
-	panic("ad: internal error: work.like of " + describe(x))
+	panic("ad: internal error: like of " + describe(x))
 }
 
 // destFor returns into if it is a contiguous r×c matrix, else a fresh one.

@@ -54,9 +54,12 @@ func matSpan(x any) (span, bool) {
 	return span{}, false
 }
 
+// overlaps reports whether s and o share an address.
+func (s span) overlaps(o span) bool { return s.lo < o.hi && o.lo < s.hi }
+
 func overlapsSpans(s span, spans []span) bool {
 	for _, o := range spans {
-		if s.lo < o.hi && o.lo < s.hi {
+		if s.overlaps(o) {
 			return true
 		}
 	}
@@ -219,7 +222,7 @@ func (t *Tape) planInto(in []*Var, xs, dxs []any, w *work) {
 		}
 		shared := false // no two nodes share a destination
 		for _, o := range cands[:k] {
-			if os, _ := matSpan(o.m); s.lo < os.hi && os.lo < s.hi {
+			if os, _ := matSpan(o.m); s.overlaps(os) {
 				shared = true
 			}
 		}

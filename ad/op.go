@@ -91,12 +91,7 @@ func Apply(op *Op, in ...*Var) *Var {
 		for i, v := range in {
 			vals[i] = v.val
 		}
-		var out any
-		if t != nil && t.bufs != nil {
-			out = t.bufs.forward(op, vals)
-		} else {
-			out = op.Forward(vals)
-		}
+		out := t.forward(op, vals)
 		a.vals = [3]any{} // do not keep the inputs' values alive
 		if t == nil {
 			a.v = Var{val: out, id: -1}
@@ -110,12 +105,7 @@ func Apply(op *Op, in ...*Var) *Var {
 	for i, v := range in {
 		vals[i] = v.val
 	}
-	var out any
-	if t != nil && t.bufs != nil {
-		out = t.bufs.forward(op, vals)
-	} else {
-		out = op.Forward(vals)
-	}
+	out := t.forward(op, vals)
 	if t == nil {
 		return &Var{val: out, id: -1}
 	}

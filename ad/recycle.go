@@ -237,34 +237,34 @@ func refs(stored []storedGrad, b any) (n, slot int) {
 // free returns the buffer b (a *mat.VecDense or *mat.Dense from w, which
 // nothing refers to any more) to the free lists.
 func (w *work) free(b any) {
+	n := bytesOf(b)
+	w.handed -= n
 	if len(w.pinned) > 0 && w.isPinned(b) {
-		w.unhand(b) // the garbage collector frees it once the op lets go
+		return // the garbage collector frees it once the op lets go
+	}
+	if !w.keepBytes(n) {
 		return
 	}
 	switch b := b.(type) {
 	case *mat.VecDense:
-		w.handed -= 8 * b.Len()
-		if w.keepBytes(8 * b.Len()) {
-			w.vecs[b.Len()] = append(w.vecs[b.Len()], b)
-		}
+		w.vecs[b.Len()] = append(w.vecs[b.Len()], b)
 	case *mat.Dense:
 		r, c := b.Dims()
-		w.handed -= 8 * r * c
-		if w.keepBytes(8 * r * c) {
-			w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], b)
-		}
+		w.mats[[2]int{r, c}] = append(w.mats[[2]int{r, c}], b)
 	}
 }
 
-// unhand stops counting the buffer b as handed out in this pass.
-func (w *work) unhand(b any) {
+// bytesOf returns the bytes of the elements of b, a *mat.VecDense or
+// *mat.Dense from a work.
+func bytesOf(b any) int {
 	switch b := b.(type) {
 	case *mat.VecDense:
-		w.handed -= 8 * b.Len()
+		return 8 * b.Len()
 	case *mat.Dense:
 		r, c := b.Dims()
-		w.handed -= 8 * r * c
+		return 8 * r * c
 	}
+	return 0
 }
 
 // hold keeps the buffer b until the end of the pass.

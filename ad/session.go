@@ -202,12 +202,21 @@ func (b *fwdBufs) start(xs []any) {
 	for _, x := range xs {
 		if sx, ok := matSpan(x); ok {
 			for i, v := range b.slots {
-				if sv, ok := matSpan(v); ok && sv.lo < sx.hi && sx.lo < sv.hi {
+				if sv, ok := matSpan(v); ok && sv.overlaps(sx) {
 					b.slots[i] = nil
 				}
 			}
 		}
 	}
+}
+
+// forward runs op on the input values in: into the storage of the Session
+// t records for, else (t nil, or not a session's) with op.Forward.
+func (t *Tape) forward(op *Op, in []any) any {
+	if t != nil && t.bufs != nil {
+		return t.bufs.forward(op, in)
+	}
+	return op.Forward(in)
 }
 
 // forward runs op on the input values in with b's storage.
@@ -233,7 +242,7 @@ func (b *fwdBufs) next() (slot *any, old any) {
 	old = b.slots[i]
 	if s, ok := matSpan(old); ok {
 		for _, x := range b.in {
-			if sx, ok := matSpan(x); ok && s.lo < sx.hi && sx.lo < s.hi {
+			if sx, ok := matSpan(x); ok && s.overlaps(sx) {
 				old = nil
 				break
 			}
@@ -276,22 +285,7 @@ func (b *fwdBufs) dense(r, c int) *mat.Dense {
 
 // like returns storage of x's shape (x a vector or matrix) and its
 // elements, which the caller must all overwrite.
-func (b *fwdBufs) like(x any) (any, []float64) {
-	n := numLen(x)
-	if n == 0 {
-		return withData(x, nil), nil
-	}
-	switch x := x.(type) {
-	case *mat.VecDense:
-		v := b.vec(n)
-		return v, v.RawVector().Data
-	case *mat.Dense:
-		r, c := x.Dims()
-		m := b.dense(r, c)
-		return m, m.RawMatrix().Data
-	}
-	panic("ad: internal error: fwdBufs.like of " + describe(x))
-}
+func (b *fwdBufs) like(x any) (any, []float64) { return likeIn(b, x) }
 
 // scratch returns n > 0 floats of working storage.
 func (b *fwdBufs) scratch(n int) []float64 {
