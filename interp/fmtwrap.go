@@ -360,43 +360,14 @@ func applyItem(it *cell.Item, pre astutil.ApplyFunc) {
 }
 
 // parseLit parses src, generated source of a function literal, for use at
-// anchor (see clearPos); it returns nil if src does not parse.
+// anchor (see cell.ClearPos); it returns nil if src does not parse.
 func parseLit(src string, anchor token.Pos) ast.Expr {
 	fl, err := parser.ParseExpr(src)
 	if err != nil {
 		return nil
 	}
-	clearPos(fl, anchor)
+	cell.ClearPos(fl, anchor)
 	return fl
-}
-
-// clearPos sets every position in node to NoPos, so that the printer
-// keeps the positions of the surrounding cell code; the ellipsis of a
-// variadic call, which must stay valid, is set to anchor.
-func clearPos(node ast.Node, anchor token.Pos) {
-	posT := reflect.TypeOf(token.NoPos)
-	ast.Inspect(node, func(n ast.Node) bool {
-		if n == nil {
-			return false
-		}
-		if call, ok := n.(*ast.CallExpr); ok && call.Ellipsis.IsValid() {
-			defer func() { call.Ellipsis = anchor }()
-		}
-		v := reflect.ValueOf(n)
-		if v.Kind() != reflect.Pointer || v.IsNil() {
-			return true
-		}
-		v = v.Elem()
-		if v.Kind() != reflect.Struct {
-			return true
-		}
-		for i := 0; i < v.NumField(); i++ {
-			if f := v.Field(i); f.Type() == posT && f.CanSet() {
-				f.SetInt(0)
-			}
-		}
-		return true
-	})
 }
 
 // convGen generates the converter functions for one argument.

@@ -728,16 +728,35 @@ func copyExpr(e ast.Expr) ast.Expr {
 	if err != nil {
 		return e
 	}
+	ClearPos(c, token.NoPos)
+	return c
+}
+
+// ClearPos sets every position in node to NoPos, so that the printer
+// keeps the positions of the surrounding cell code; the ellipsis of a
+// variadic call, which must stay valid, is set to anchor.
+func ClearPos(node ast.Node, anchor token.Pos) {
 	posT := reflect.TypeOf(token.NoPos)
-	ast.Inspect(c, func(n ast.Node) bool {
-		if v := reflect.ValueOf(n); v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
-			for v, i := v.Elem(), 0; i < v.NumField(); i++ {
-				if f := v.Field(i); f.Type() == posT && f.CanSet() {
-					f.SetInt(0)
-				}
+	ast.Inspect(node, func(n ast.Node) bool {
+		if n == nil {
+			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok && call.Ellipsis.IsValid() {
+			defer func() { call.Ellipsis = anchor }()
+		}
+		v := reflect.ValueOf(n)
+		if v.Kind() != reflect.Pointer || v.IsNil() {
+			return true
+		}
+		v = v.Elem()
+		if v.Kind() != reflect.Struct {
+			return true
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.Type() == posT && f.CanSet() {
+				f.SetInt(0)
 			}
 		}
 		return true
 	})
-	return c
 }
