@@ -87,18 +87,6 @@ func nb5SoftmaxCE(t *mat.VecDense) func(z *ad.Var) *ad.Var {
 	})
 }
 
-func nb5RunLayer(l, x *ad.Var) *ad.Var {
-	return ad.Add(ad.MatVec(ad.Field(l, "W"), x), ad.Field(l, "B"))
-}
-
-func nb5LossAuto(x, t *mat.VecDense) func(n *ad.Var) *ad.Var {
-	return func(n *ad.Var) *ad.Var {
-		y1 := ad.Logistic(nb5RunLayer(ad.Field(n, "L1"), ad.Const(x)))
-		y2 := ad.Logistic(nb5RunLayer(ad.Field(n, "L2"), y1))
-		return ad.CrossEntropy(ad.Softmax(nb5RunLayer(ad.Field(n, "L3"), y2)), ad.Const(t))
-	}
-}
-
 func nb5LossHybrid(outer nb5Outer, x, t *mat.VecDense) func(n *ad.Var) *ad.Var {
 	affine := nb5Affine(outer)
 	layer := func(l, x *ad.Var) *ad.Var { return affine(ad.Field(l, "W"), ad.Field(l, "B"), x) }
@@ -190,7 +178,7 @@ func BenchmarkCustomOps(b *testing.B) {
 		step func(net *nb5Net, g *nb5Net, x, t *mat.VecDense)
 	}{
 		{"manual", func(net, g *nb5Net, x, t *mat.VecDense) { nb5GradManual(*net, x, t, g) }},
-		{"automatic", func(net, g *nb5Net, x, t *mat.VecDense) { ad.Grad(nb5LossAuto(x, t), *net, g) }},
+		{"automatic", func(net, g *nb5Net, x, t *mat.VecDense) { ad.Grad(testnet.NetErr(x, t), *net, g) }},
 		{"hybrid", func(net, g *nb5Net, x, t *mat.VecDense) { ad.Grad(nb5LossHybrid(nb5Lazy, x, t), *net, g) }},
 		{"hybridfresh", func(net, g *nb5Net, x, t *mat.VecDense) { ad.Grad(nb5LossHybrid(nb5Fresh, x, t), *net, g) }},
 	}

@@ -218,18 +218,6 @@ type stepLayer struct {
 
 type stepNet struct{ L1, L2, L3 stepLayer }
 
-func stepRunLayer(l, x *ad.Var) *ad.Var {
-	return ad.Add(ad.MatVec(ad.Field(l, "W"), x), ad.Field(l, "B"))
-}
-
-func stepNetErr(x, target *mat.VecDense) func(n *ad.Var) *ad.Var {
-	return func(n *ad.Var) *ad.Var {
-		y1 := ad.Logistic(stepRunLayer(ad.Field(n, "L1"), ad.Const(x)))
-		y2 := ad.Logistic(stepRunLayer(ad.Field(n, "L2"), y1))
-		return ad.CrossEntropy(ad.Softmax(stepRunLayer(ad.Field(n, "L3"), y2)), ad.Const(target))
-	}
-}
-
 // BenchmarkCellStep compares notebook 3's training steps run in cells with
 // the same steps compiled (the baselines), in one run: the per-sample SGD
 // step (sgd1) and the mini-batch Adam step (adam64, 64 columns), with the
@@ -242,7 +230,7 @@ func BenchmarkCellStep(b *testing.B) {
 		var g stepNet
 		opt := ad.NewSGD(0.02)
 		benchCompiledSteps(b, func(k int) {
-			ad.Grad(stepNetErr(xs[k%16], ts[k%16]), net, &g)
+			ad.Grad(testnet.NetErr(xs[k%16], ts[k%16]), net, &g)
 			opt.Step(&net, g)
 		})
 	})
@@ -394,7 +382,7 @@ func (net4ReLU) New(rng *rand.Rand, in, out int) any {
 	l.W.Scale(0.1, l.W)
 	return l
 }
-func (net4ReLU) Run(p, x *ad.Var) *ad.Var { return ad.ReLU(stepRunLayer(p, x)) }
+func (net4ReLU) Run(p, x *ad.Var) *ad.Var { return ad.ReLU(testnet.RunLayer(p, x)) }
 
 func (k net4LowRank) New(rng *rand.Rand, in, out int) any {
 	u := net4UniformLayer(rng, k.Rank, out)
@@ -407,7 +395,7 @@ func (net4LowRank) Run(p, x *ad.Var) *ad.Var {
 }
 
 func (net4Softmax) New(rng *rand.Rand, in, out int) any { return net4UniformLayer(rng, in, out) }
-func (net4Softmax) Run(p, x *ad.Var) *ad.Var            { return ad.Softmax(stepRunLayer(p, x)) }
+func (net4Softmax) Run(p, x *ad.Var) *ad.Var            { return ad.Softmax(testnet.RunLayer(p, x)) }
 
 func net4Mixed(rng *rand.Rand, kinds []net4Kind, sizes ...int) ([]any, net4Run) {
 	var params []any

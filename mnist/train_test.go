@@ -38,22 +38,6 @@ func newNetwork(rng *rand.Rand, sizes ...int) network {
 	}
 }
 
-func runLayer(l, x *ad.Var) *ad.Var {
-	return ad.Add(ad.MatVec(ad.Field(l, "W"), x), ad.Field(l, "B"))
-}
-
-func runNetwork(n, x *ad.Var) *ad.Var {
-	y1 := ad.Logistic(runLayer(ad.Field(n, "L1"), x))
-	y2 := ad.Logistic(runLayer(ad.Field(n, "L2"), y1))
-	return ad.Softmax(runLayer(ad.Field(n, "L3"), y2))
-}
-
-func netError(x, target *mat.VecDense) func(n *ad.Var) *ad.Var {
-	return func(n *ad.Var) *ad.Var {
-		return ad.CrossEntropy(runNetwork(n, ad.Const(x)), ad.Const(target))
-	}
-}
-
 // TestNetworkGradient checks the gradient of the tutorial's loss with
 // respect to every weight and bias of a small network of the same form
 // against central finite differences.
@@ -65,7 +49,7 @@ func TestNetworkGradient(t *testing.T) {
 		x.SetVec(i, rng.Float64())
 	}
 	target := mat.NewVecDense(3, []float64{0, 1, 0})
-	loss := netError(x, target)
+	loss := testnet.NetErr(x, target)
 	res := ad.CheckGrad(func(xs []*ad.Var) *ad.Var { return loss(xs[0]) }, []any{net}, 1e-6)
 	if res.Checked != 6*5+5+5*4+4+4*3+3 {
 		t.Errorf("checked %d components, want %d", res.Checked, 6*5+5+5*4+4+4*3+3)
@@ -106,7 +90,7 @@ func TestTutorialTraining(t *testing.T) {
 	net := newNetwork(rng, mnist.Pixels, 300, 100, mnist.Classes)
 	order := rng.Perm(set.Train.Len())
 	predict := func(x *mat.VecDense) *mat.VecDense {
-		return ad.Eval(func(n *ad.Var) *ad.Var { return runNetwork(n, ad.Const(x)) }, net).(*mat.VecDense)
+		return ad.Eval(func(n *ad.Var) *ad.Var { return testnet.Run(n, ad.Const(x)) }, net).(*mat.VecDense)
 	}
 	before := mnist.Accuracy(set.Test, predict)
 
@@ -116,7 +100,7 @@ func TestTutorialTraining(t *testing.T) {
 	start := time.Now()
 	for k := 0; k < samples; k++ {
 		i := order[k]
-		ad.Grad(netError(set.Train.Image(i), set.Train.OneHot(i)), net, &g)
+		ad.Grad(testnet.NetErr(set.Train.Image(i), set.Train.OneHot(i)), net, &g)
 		opt.Step(&net, g)
 		if (k+1)%5000 == 0 {
 			t.Logf("after %5d samples: validation accuracy %.2f%%", k+1, 100*mnist.Accuracy(set.Test, predict))
