@@ -147,6 +147,20 @@ def start_cells(name, steps):
     return k, cells[-1].replace("STEPS", str(steps))
 
 
+def print_pair(width, label, cell, comp, cellcpu, compcpu):
+    """Prints the medians of a cell step and its compiled twin (wall and CPU
+    time per round, µs) and their ratios; returns the cell's wall median."""
+    mc, mp = statistics.median(cell), statistics.median(comp)
+    mcc, mpc = statistics.median(cellcpu), statistics.median(compcpu)
+    paired = statistics.median(c / p for c, p in zip(cell, comp))
+    print("  %-*s %9s   %9s" % (width, "", "wall", "CPU time"))
+    print("  %-*s %9.0f µs %9.0f µs" % (width, label, mp, mpc))
+    print("  %-*s %9.0f µs %9.0f µs" % (width, "gopherprop, in a notebook cell", mc, mcc))
+    print("  cell/compiled: %.2f wall (median of the rounds' ratios %.2f), %.2f CPU time"
+          % (mc / mp, paired, mcc / mpc))
+    return mc
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--adtest", required=True)
@@ -207,18 +221,11 @@ def main():
     if torch is not None:
         torch.stop()
 
-    mc, mp = statistics.median(cell), statistics.median(comp)
     load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"]
     print("Notebook 3's per-sample SGD step (784-300-100-10, float64), µs per step,")
     print("medians of %d interleaved rounds of %d steps; BLAS: %s; %d cores; load %s"
           % (a.rounds, a.steps, a.blas, os.cpu_count(), " ".join(load)))
-    mcc, mpc = statistics.median(cellcpu), statistics.median(compcpu)
-    paired = statistics.median(c / p for c, p in zip(cell, comp))
-    print("  %-42s %9s   %9s" % ("", "wall", "CPU time"))
-    print("  %-42s %9.0f µs %9.0f µs" % ("compiled Go (BenchmarkMLP/batch=1/ad)", mp, mpc))
-    print("  %-42s %9.0f µs %9.0f µs" % ("gopherprop, in a notebook cell", mc, mcc))
-    print("  cell/compiled: %.2f wall (median of the rounds' ratios %.2f), %.2f CPU time"
-          % (mc / mp, paired, mcc / mpc))
+    mc = print_pair(42, "compiled Go (BenchmarkMLP/batch=1/ad)", cell, comp, cellcpu, compcpu)
     if pt:
         m = statistics.median(pt)
         print("  %-42s %9.0f µs %9s      PyTorch/cell %.2f wall" % ("PyTorch in ipykernel", m, "", m / mc))
@@ -227,14 +234,7 @@ def main():
     if n4cell:
         print("Notebook 4's step (low-rank/ReLU/softmax 784-300-100-10 as a []any behind Kind),")
         print("µs per step, the same rounds:")
-        mc, mp = statistics.median(n4cell), statistics.median(n4comp)
-        mcc, mpc = statistics.median(n4cellcpu), statistics.median(n4compcpu)
-        paired = statistics.median(c / p for c, p in zip(n4cell, n4comp))
-        print("  %-46s %9s   %9s" % ("", "wall", "CPU time"))
-        print("  %-46s %9.0f µs %9.0f µs" % ("compiled Go (BenchmarkCellStep/net4/compiled)", mp, mpc))
-        print("  %-46s %9.0f µs %9.0f µs" % ("gopherprop, in a notebook cell", mc, mcc))
-        print("  cell/compiled: %.2f wall (median of the rounds' ratios %.2f), %.2f CPU time"
-              % (mc / mp, paired, mcc / mpc))
+        print_pair(46, "compiled Go (BenchmarkCellStep/net4/compiled)", n4cell, n4comp, n4cellcpu, n4compcpu)
 
 
 if __name__ == "__main__":
