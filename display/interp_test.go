@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gopherprop/gopherprop/internal/yaegi/interp"
 )
 
 // Interface wrappers as `yaegi extract` generates them for this package.

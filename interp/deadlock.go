@@ -3,6 +3,7 @@ package interp
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
@@ -122,6 +124,10 @@ func (d *deadlockWatch) loop() {
 
 // allBlocked reports whether a goroutine dump shows interpreted goroutines,
 // all blocked by interpreted code, and nothing else that could wake them.
+// yaegiFrame begins the name of every function of the interpreter in a
+// goroutine dump.
+var yaegiFrame = reflect.TypeOf((*yaegi.Interpreter)(nil)).Elem().PkgPath() + "."
+
 func allBlocked(dump []byte) bool {
 	cells := 0
 	for _, g := range bytes.Split(dump, []byte("\n\n")) {
@@ -135,7 +141,7 @@ func allBlocked(dump []byte) bool {
 		if strings.Contains(frames, "interp.(*deadlockWatch).loop") || strings.Contains(frames, "interp.memoryWatchdog") {
 			continue // this watchdog, the worker's memory watchdog
 		}
-		if !strings.Contains(frames, "github.com/traefik/yaegi/interp.") {
+		if !strings.Contains(frames, yaegiFrame) {
 			switch state {
 			case "running", "runnable", "sleep":
 				return false
@@ -164,7 +170,7 @@ func blockedInInterpreter(frames string) bool {
 			strings.HasPrefix(line, "sync/atomic."):
 			continue
 		}
-		return strings.HasPrefix(line, "github.com/traefik/yaegi/interp.")
+		return strings.HasPrefix(line, yaegiFrame)
 	}
 	return false
 }

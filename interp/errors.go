@@ -12,9 +12,9 @@ import (
 	"strings"
 	"sync"
 
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/gopherprop/gopherprop/interp/internal/cell"
 	"github.com/gopherprop/gopherprop/kernel"
-	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Errors: what yaegi reports (compile errors, panics with their frames) is

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopherprop/gopherprop/display"
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/gopherprop/gopherprop/kernel"
 )
 
@@ -235,17 +236,10 @@ func (s *session) setenv(name, val string) {
 
 // versionText describes the versions in use.
 func versionText() string {
-	main, yaegiV := "(devel)", "v0.16.1"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			main = bi.Main.Version
-		}
-		for _, d := range bi.Deps {
-			if d.Path == "github.com/traefik/yaegi" {
-				yaegiV = d.Version
-			}
-		}
+	main := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		main = bi.Main.Version
 	}
-	return fmt.Sprintf("gopherprop %s\nGo %s %s/%s\nyaegi %s (interpreted language: Go 1.21, standard library symbols: Go 1.22)\n",
-		main, runtime.Version(), runtime.GOOS, runtime.GOARCH, yaegiV)
+	return fmt.Sprintf("gopherprop %s\nGo %s %s/%s\nyaegi %s with gopherprop's patches (interpreted language: Go 1.21, standard library symbols: Go 1.22)\n",
+		main, runtime.Version(), runtime.GOOS, runtime.GOARCH, yaegi.Base)
 }

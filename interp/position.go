@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
-	yaegi "github.com/traefik/yaegi/interp"
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 )
 
 // Positions: line L of cell N is line N*lineBase+L of the file yaegi sees,

@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"strings"
 
-	yaegi "github.com/traefik/yaegi/interp"
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 
 	"github.com/gopherprop/gopherprop/display"
 	"github.com/gopherprop/gopherprop/interp/internal/cell"

@@ -10,7 +10,7 @@ import (
 	"reflect"
 	"strings"
 
-	yaegi "github.com/traefik/yaegi/interp"
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gopherprop/gopherprop/display"

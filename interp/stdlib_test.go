@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	yaegi "github.com/traefik/yaegi/interp"
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 )
 

@@ -18,9 +18,9 @@ import (
 
 	"github.com/gopherprop/gopherprop/ad"
 	"github.com/gopherprop/gopherprop/display"
+	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/gopherprop/gopherprop/kernel"
 	"github.com/gopherprop/gopherprop/widget"
-	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Worker process limits.

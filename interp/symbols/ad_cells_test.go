@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/traefik/yaegi/interp"
+	"github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"gonum.org/v1/gonum/mat"
 
