@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 )
 
 // bltn type defines functions which run at CFG execution.
@@ -998,24 +999,7 @@ func genFunctionWrapper(n *node) func(*frame) reflect.Value {
 				d = d[numRet:]
 			} else {
 				// Copy method receiver as first argument.
-				src, dest := rcvr(f), d[numRet]
-				sk, dk := src.Kind(), dest.Kind()
-				for {
-					vs, ok := src.Interface().(valueInterface)
-					if !ok {
-						break
-					}
-					src = vs.value
-					sk = src.Kind()
-				}
-				switch {
-				case sk == reflect.Ptr && dk != reflect.Ptr:
-					dest.Set(src.Elem())
-				case sk != reflect.Ptr && dk == reflect.Ptr:
-					dest.Set(src.Addr())
-				default:
-					dest.Set(src)
-				}
+				setReceiver(d[numRet], rcvr(f))
 				d = d[numRet+1:]
 			}
 
@@ -1042,6 +1026,85 @@ func genFunctionWrapper(n *node) func(*frame) reflect.Value {
 			return fr.data[:numRet]
 		})
 	}
+}
+
+// setReceiver sets dest, the receiver in a method's frame, to src, the value
+// the method was selected on, taking its address or dereferencing it as
+// the method's receiver type needs.
+func setReceiver(dest, src reflect.Value) {
+	for {
+		vs, ok := toValueInterface(src)
+		if !ok {
+			break
+		}
+		src = vs.value
+	}
+	sk, dk := src.Kind(), dest.Kind()
+	switch {
+	case sk == reflect.Ptr && dk != reflect.Ptr:
+		dest.Set(src.Elem())
+	case sk != reflect.Ptr && dk == reflect.Ptr:
+		dest.Set(src.Addr())
+	default:
+		dest.Set(src)
+	}
+}
+
+// boundMethod is an interpreted method with the value it was selected on
+// (gopherprop). getMethod and getMethodByName leave one in the frame when
+// the selector is the function of a call (x.M(...)); the call runs def in a
+// new frame, as it runs a function, instead of making a reflect.MakeFunc
+// wrapper per call and calling it through reflect.
+type boundMethod struct {
+	def  *node         // the method's declaration
+	recv reflect.Value // the receiver, before setReceiver
+}
+
+// calledHere reports whether n, a method selector, is the function of a
+// plain call (not go, not defer, not a call of a binary function): then the
+// call is the only reader of n's value, and n may hand it a boundMethod
+// (gopherprop).
+func calledHere(n *node) bool {
+	c := n.anc
+	if c == nil || c.kind != callExpr || len(c.child) == 0 || c.child[0] != n {
+		return false
+	}
+	if c.anc != nil && (c.anc.kind == goStmt || c.anc.kind == deferStmt) {
+		return false
+	}
+	return !isBinCall(c, c.scope)
+}
+
+// recvAt is genValueRecv for a receiver known at run time: v, then the
+// embedded fields of index, through valueInterface wrappers.
+func recvAt(v reflect.Value, index []int) reflect.Value {
+	for _, i := range index {
+		if v.Kind() == reflect.Ptr {
+			v = v.Elem()
+		}
+		v = v.Field(i)
+		if vi, ok := toValueInterface(v); ok {
+			v = vi.value
+		}
+	}
+	return v
+}
+
+// toValueInterface is v.Interface().(valueInterface) without boxing v
+// (gopherprop): a value of any other type than an interface or
+// valueInterface is not one, and an addressable valueInterface is read in
+// place.
+func toValueInterface(v reflect.Value) (valueInterface, bool) {
+	switch {
+	case v.Kind() == reflect.Interface:
+		vi, ok := v.Interface().(valueInterface)
+		return vi, ok
+	case v.Type() != valueInterfaceType:
+		return valueInterface{}, false
+	case v.CanAddr():
+		return *(*valueInterface)(v.Addr().UnsafePointer()), true
+	}
+	return v.Interface().(valueInterface), true
 }
 
 func genInterfaceWrapper(n *node, typ reflect.Type) func(*frame) reflect.Value {
@@ -1289,9 +1352,17 @@ func call(n *node) {
 	n.exec = func(f *frame) bltn {
 		f.mutex.Lock()
 		bf := value(f)
-		def, ok := bf.Interface().(*node)
-		if ok {
+		var def *node
+		var recv reflect.Value
+		switch v := bf.Interface().(type) {
+		case *node:
+			def = v
 			bf = def.rval
+		case *boundMethod:
+			// gopherprop: an interpreted method left by getMethod or
+			// getMethodByName runs below like a function, its receiver
+			// first.
+			def, recv, bf = v.def, v.recv, reflect.Value{}
 		}
 		f.mutex.Unlock()
 
@@ -1354,13 +1425,20 @@ func call(n *node) {
 			nf.data[numRet+i] = reflect.New(t).Elem()
 		}
 
+		// Copy the method receiver, if any, as first argument (gopherprop).
+		args := nf.data[numRet:]
+		if recv.IsValid() {
+			setReceiver(args[0], recv)
+			args = args[1:]
+		}
+
 		// Init variadic argument vector
 		if variadic >= 0 {
-			vararg = nf.data[numRet+variadic]
+			vararg = args[variadic]
 		}
 
 		// Copy input parameters from caller
-		if dest := nf.data[numRet:]; len(dest) > 0 {
+		if dest := args; len(dest) > 0 {
 			for i, v := range values {
 				switch {
 				case variadic >= 0 && i >= variadic:
@@ -1883,9 +1961,40 @@ func getFunc(n *node) {
 	next := getExec(n.tnext)
 	numRet := len(n.typ.ret)
 
+	// gopherprop: the copy of the frame a closure keeps must not keep the
+	// closure this node made before, or, in a loop, each closure keeps all
+	// its predecessors alive, with their frames. Two slots of the copy hold
+	// it, and the body reads neither: the node's own, and the variable a
+	// single := declares with it (x := func() {...}), which Go does not let
+	// the body name.
+	own := -1
+	if a := n.anc; a != nil && a.kind == defineStmt && a.nleft == 1 && len(a.child) == 2 && a.child[1] == n && a.child[0].level == 0 {
+		own = a.child[0].findex
+	}
+	forget := func(fr *frame, k int) {
+		if k >= 0 && k < len(fr.data) && fr.data[k].IsValid() {
+			fr.data[k] = reflect.Zero(fr.data[k].Type())
+		}
+	}
+
 	n.exec = func(f *frame) bltn {
 		fr := f.clone()
-		o := getFrame(f, l).data[i]
+		if l == 0 {
+			forget(fr, i)
+			forget(fr, own)
+		}
+		// gopherprop: yaegi restores the slot's previous value after each
+		// call of the closure. In the closure's own frame (l == 0) that
+		// value is the closure this node made before, and keeping it here
+		// chained every closure made in a loop to all its predecessors, with
+		// their frames: a training loop's per-sample closures kept 1.3 KB
+		// per step alive until the loop ended. The defining frame never
+		// reads the slot again before this node sets it anew, so the
+		// restore is kept only for slots in enclosing frames.
+		var o reflect.Value
+		if l != 0 {
+			o = getFrame(f, l).data[i]
+		}
 
 		fct := reflect.MakeFunc(n.typ.TypeOf(), func(in []reflect.Value) []reflect.Value {
 			// Allocate and init local frame. All values to be settable and addressable.
@@ -1916,9 +2025,11 @@ func getFunc(n *node) {
 			// Interpreter code execution.
 			runCfg(n.child[3].start, fr2, n, n)
 
-			f.mutex.Lock()
-			getFrame(f, l).data[i] = o
-			f.mutex.Unlock()
+			if l != 0 {
+				f.mutex.Lock()
+				getFrame(f, l).data[i] = o
+				f.mutex.Unlock()
+			}
 
 			return fr2.data[:numRet]
 		})
@@ -1936,6 +2047,17 @@ func getMethod(n *node) {
 	l := n.level
 	next := getExec(n.tnext)
 
+	if calledHere(n) {
+		// gopherprop: hand the call a boundMethod (see there).
+		def := n.val.(*node)
+		rcvr := genValueRecv(n)
+		n.exec = func(f *frame) bltn {
+			getFrame(f, l).data[i] = reflect.ValueOf(&boundMethod{def: def, recv: rcvr(f)})
+			return next
+		}
+		return
+	}
+
 	n.exec = func(f *frame) bltn {
 		nod := *(n.val.(*node))
 		nod.val = &nod
@@ -1951,11 +2073,19 @@ func getMethodByName(n *node) {
 	name := n.child[1].ident
 	i := n.findex
 	l := n.level
+	// gopherprop: the methods found on the concrete types seen here, so
+	// that lookupMethod runs once per type, not per call; copied on write.
+	type found struct {
+		m  *node
+		li []int
+	}
+	var seen atomic.Pointer[map[*itype]found]
+	bound := calledHere(n)
 
 	n.exec = func(f *frame) bltn {
 		// The interface object must be directly accessible, or embedded in a struct (exported anonymous field).
 		val0 := value0(f)
-		val, ok := value0(f).Interface().(valueInterface)
+		val, ok := toValueInterface(val0)
 		if !ok {
 			// Search the first embedded valueInterface.
 			for val0.Kind() == reflect.Ptr {
@@ -1978,7 +2108,7 @@ func getMethodByName(n *node) {
 		}
 		// Traverse nested interface values to get the concrete value.
 		for {
-			v, ok := val.value.Interface().(valueInterface)
+			v, ok := toValueInterface(val.value)
 			if !ok {
 				break
 			}
@@ -2000,14 +2130,43 @@ func getMethodByName(n *node) {
 			return next
 		}
 
-		// Finally search method recursively in embedded valueInterfaces.
-		r, m, li := lookupMethodValue(val, name)
-		if r.IsValid() {
-			getFrame(f, l).data[i] = r
-			return next
+		// gopherprop: a method of the type itself (not of a value in an
+		// embedded interface field, which may change) is looked up once.
+		var m *node
+		var li []int
+		if c := seen.Load(); c != nil {
+			if h, ok := (*c)[typ]; ok {
+				m, li = h.m, h.li
+			}
+		}
+		if m == nil {
+			if m, li = typ.lookupMethod(name); m != nil {
+				old := seen.Load()
+				c := make(map[*itype]found, 1)
+				if old != nil {
+					for k, v := range *old {
+						c[k] = v
+					}
+				}
+				c[typ] = found{m, li}
+				seen.Store(&c)
+			}
+		}
+		if m == nil {
+			// Finally search method recursively in embedded valueInterfaces.
+			var r reflect.Value
+			r, m, li = lookupMethodValue(val, name)
+			if r.IsValid() {
+				getFrame(f, l).data[i] = r
+				return next
+			}
 		}
 		if m == nil {
 			panic(n.cfgErrorf("method not found: %s", name))
+		}
+		if bound {
+			getFrame(f, l).data[i] = reflect.ValueOf(&boundMethod{def: m, recv: recvAt(val.value, li)})
+			return next
 		}
 
 		nod := *m

@@ -1,0 +1,241 @@
+package interp_test
+
+import (
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/gopherprop/gopherprop/internal/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// callsSrc declares one function, method and closure of each kind the
+// call benchmarks and tests use; run(n) makes n calls of one kind.
+const callsSrc = `
+package main
+
+type Kind interface{ Inc(x int) int }
+
+type Lin struct{ a int }
+
+func (l Lin) Inc(x int) int   { return x + l.a }
+func (l *Lin) PInc(x int) int { return x + l.a }
+
+type Wrap struct{ Lin }
+
+func inc(x int) int { return x + 1 }
+
+var (
+	lin   = Lin{a: 1}
+	plin  = &Lin{a: 1}
+	kind  Kind = Lin{a: 1}
+	kinds = []Kind{Lin{a: 1}, &Lin{a: 1}, Wrap{Lin{a: 1}}}
+	clo   = func(x int) int { return x + lin.a }
+)
+
+func direct(n int) (s int)  { for i := 0; i < n; i++ { s = inc(s) }; return }
+func method(n int) (s int)  { for i := 0; i < n; i++ { s = lin.Inc(s) }; return }
+func pmethod(n int) (s int) { for i := 0; i < n; i++ { s = plin.PInc(s) }; return }
+func iface(n int) (s int)   { for i := 0; i < n; i++ { s = kind.Inc(s) }; return }
+func ifaces(n int) (s int)  { for i := 0; i < n; i++ { s = kinds[i%3].Inc(s) }; return }
+func closure(n int) (s int) { for i := 0; i < n; i++ { s = clo(s) }; return }
+`
+
+func callsInterp(tb testing.TB) *interp.Interpreter {
+	tb.Helper()
+	i := interp.New(interp.Options{})
+	if _, err := i.Eval(callsSrc); err != nil {
+		tb.Fatal(err)
+	}
+	return i
+}
+
+func callKind(tb testing.TB, i *interp.Interpreter, name string) func(int) int {
+	tb.Helper()
+	v, err := i.Eval("main." + name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v.Interface().(func(int) int)
+}
+
+var callKinds = []string{"direct", "method", "pmethod", "iface", "ifaces", "closure"}
+
+// BenchmarkCalls measures one interpreted call of each kind; ns/op is per
+// call, so the kinds compare against "direct" in the same run.
+func BenchmarkCalls(b *testing.B) {
+	i := callsInterp(b)
+	for _, k := range callKinds {
+		run := callKind(b, i, k)
+		b.Run(k, func(b *testing.B) {
+			b.ReportAllocs()
+			if got := run(b.N); got != b.N {
+				b.Fatalf("%s(%d) = %d", k, b.N, got)
+			}
+		})
+	}
+}
+
+// TestCallKinds runs every kind of call of callsSrc and checks its result.
+func TestCallKinds(t *testing.T) {
+	i := callsInterp(t)
+	for _, k := range callKinds {
+		if got := callKind(t, i, k)(7); got != 7 {
+			t.Errorf("%s(7) = %d, want 7", k, got)
+		}
+	}
+}
+
+// TestMethodCallSemantics checks what the direct method call (boundMethod)
+// must keep of Go's semantics: value receivers are copies, pointer
+// receivers are not, promoted methods, methods of values in embedded
+// interface fields (which change from call to call, so their lookup is not
+// cached), a call site seeing several types, and the method values, defer
+// and go statements that still take the wrapper path.
+func TestMethodCallSemantics(t *testing.T) {
+	src := `
+package main
+
+import "fmt"
+
+type Counter struct{ n int }
+
+func (c Counter) IncCopy() int { c.n++; return c.n }
+func (c *Counter) Inc() int    { c.n++; return c.n }
+func (c Counter) Sum(xs ...int) int {
+	s := c.n
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+type Namer interface{ Name() string }
+
+type A struct{}
+type B struct{ s string }
+
+func (A) Name() string  { return "A" }
+func (b *B) Name() string { return "B" + b.s }
+
+type Outer struct{ Counter }
+
+type Holder struct{ Namer }
+
+func run() string {
+	c := Counter{}
+	out := fmt.Sprint(c.IncCopy(), c.IncCopy(), c.n, " ")
+	out += fmt.Sprint(c.Inc(), c.Inc(), c.n, " ")
+	p := &c
+	out += fmt.Sprint(p.IncCopy(), p.Inc(), c.Sum(1, 2, 3), c.Sum(), " ")
+	o := Outer{}
+	out += fmt.Sprint(o.Inc(), o.Inc(), o.n, " ")
+	var names []string
+	for _, n := range []Namer{A{}, &B{"x"}, A{}, &B{"y"}} {
+		names = append(names, n.Name())
+	}
+	out += fmt.Sprint(names, " ")
+	h := Holder{A{}}
+	var hs []string
+	for _, n := range []Namer{A{}, &B{"z"}} {
+		h.Namer = n
+		var nn Namer = h
+		hs = append(hs, nn.Name())
+	}
+	out += fmt.Sprint(hs, " ")
+	f := c.Inc
+	f()
+	var n Namer = &B{"v"}
+	g := n.Name
+	out += fmt.Sprint(c.n, g(), " ")
+	func() {
+		defer c.Inc()
+	}()
+	done := make(chan bool)
+	go func() { c.Inc(); done <- true }()
+	<-done
+	out += fmt.Sprint(c.n)
+	return out
+}
+`
+	i := interp.New(interp.Options{})
+	if err := i.Use(stdlib.Symbols); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(src); err != nil {
+		t.Fatal(err)
+	}
+	v, err := i.Eval("main.run()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "1 1 0 1 2 2 3 3 9 3 1 2 2 [A Bx A By] [A Bz] 4Bv 6" // as go run prints it
+	if got := v.String(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestClosuresInLoopAreCollected makes closures in a loop, each holding a
+// 64 KiB buffer, and measures the live heap before the loop ends: yaegi
+// used to chain each closure to the one made before it, so that all of
+// them stayed alive until the function returned.
+func TestClosuresInLoopAreCollected(t *testing.T) {
+	src := `
+package main
+
+import "probe"
+
+func run(n int) (grown int) {
+	before := probe.Live()
+	total := 0
+	for k := 0; k < n; k++ {
+		buf := make([]byte, 64<<10)
+		f := func() int { return len(buf) + k }
+		total += apply(f)
+	}
+	return probe.Live() - before
+}
+
+func apply(f func() int) int { return f() }
+`
+	i := interp.New(interp.Options{})
+	live := func() int {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int(m.HeapAlloc)
+	}
+	if err := i.Use(interp.Exports{"probe/probe": {"Live": reflect.ValueOf(live)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(src); err != nil {
+		t.Fatal(err)
+	}
+	const n = 500 // 32 MiB of buffers if every closure stays alive
+	v, err := i.Eval("main.run(500)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grown := int(v.Int()); grown > 4<<20 {
+		t.Errorf("the heap grew by %.1f MiB over %d closures: they are kept alive", float64(grown)/(1<<20), n)
+	}
+}
+
+// TestMethodCallAllocations checks that an interpreted method call, direct
+// or through an interface, allocates about what a function call does
+// (a frame and its slots, the receiver's and the bound method's), not the
+// reflect.MakeFunc wrapper and reflect.Call it used to make per call (25
+// allocations against a function call's 4).
+func TestMethodCallAllocations(t *testing.T) {
+	i := callsInterp(t)
+	perCall := func(kind string) float64 {
+		run := callKind(t, i, kind)
+		return testing.AllocsPerRun(5, func() { run(100) }) / 100
+	}
+	direct := perCall("direct")
+	for _, k := range []string{"method", "pmethod", "iface", "ifaces"} {
+		if got := perCall(k); got > direct+4 {
+			t.Errorf("%s: %.1f allocations per call, a function call makes %.1f", k, got, direct)
+		}
+	}
+}
