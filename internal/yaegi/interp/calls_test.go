@@ -25,6 +25,11 @@ type Wrap struct{ Lin }
 
 func inc(x int) int { return x + 1 }
 
+// locals has a dozen slots in its frame, one per intermediate result.
+func locals(x int) int {
+	return (x+1)*2/2 + (x*3 - x*2) - x + x*0 + 0*x
+}
+
 var (
 	lin   = Lin{a: 1}
 	plin  = &Lin{a: 1}
@@ -34,6 +39,7 @@ var (
 )
 
 func direct(n int) (s int)  { for i := 0; i < n; i++ { s = inc(s) }; return }
+func many(n int) (s int)    { for i := 0; i < n; i++ { s = locals(s) }; return }
 func method(n int) (s int)  { for i := 0; i < n; i++ { s = lin.Inc(s) }; return }
 func pmethod(n int) (s int) { for i := 0; i < n; i++ { s = plin.PInc(s) }; return }
 func iface(n int) (s int)   { for i := 0; i < n; i++ { s = kind.Inc(s) }; return }
@@ -59,7 +65,7 @@ func callKind(tb testing.TB, i *interp.Interpreter, name string) func(int) int {
 	return v.Interface().(func(int) int)
 }
 
-var callKinds = []string{"direct", "method", "pmethod", "iface", "ifaces", "closure"}
+var callKinds = []string{"direct", "many", "method", "pmethod", "iface", "ifaces", "closure"}
 
 // BenchmarkCalls measures one interpreted call of each kind; ns/op is per
 // call, so the kinds compare against "direct" in the same run.
@@ -237,5 +243,72 @@ func TestMethodCallAllocations(t *testing.T) {
 		if got := perCall(k); got > direct+4 {
 			t.Errorf("%s: %.1f allocations per call, a function call makes %.1f", k, got, direct)
 		}
+	}
+}
+
+// TestFrameAllocations checks that a call allocates its frame's slots in
+// one block: a function with ten slots more allocates no more per call.
+// (Variables declared with := still get fresh storage each time, as
+// closures may keep them.)
+func TestFrameAllocations(t *testing.T) {
+	i := callsInterp(t)
+	perCall := func(kind string) float64 {
+		run := callKind(t, i, kind)
+		return testing.AllocsPerRun(5, func() { run(100) }) / 100
+	}
+	if direct, many := perCall("direct"), perCall("many"); many > direct+0.5 {
+		t.Errorf("a call of a function with many locals makes %.1f allocations, one with few %.1f", many, direct)
+	}
+}
+
+// TestFrameSlots checks that slots sharing one block behave as separate
+// variables: closures and pointers keep each loop iteration's own
+// variables, and recursive calls have their own frames.
+func TestFrameSlots(t *testing.T) {
+	src := `
+package main
+
+import "fmt"
+
+func fib(n int) int {
+	if n < 2 {
+		return n
+	}
+	a := fib(n - 1)
+	b := fib(n - 2)
+	return a + b
+}
+
+func run() string {
+	var fs []func() int
+	var ps []*int
+	for i := 0; i < 3; i++ {
+		x := i * 10
+		y := x + 1
+		fs = append(fs, func() int { return x + y })
+		ps = append(ps, &y)
+	}
+	*ps[0] = 100
+	out := ""
+	for _, f := range fs {
+		out += fmt.Sprint(f(), " ")
+	}
+	return out + fmt.Sprint(*ps[1], " ", *ps[2], " ", fib(15))
+}
+`
+	i := interp.New(interp.Options{})
+	if err := i.Use(stdlib.Symbols); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(src); err != nil {
+		t.Fatal(err)
+	}
+	v, err := i.Eval("main.run()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "100 21 41 11 21 610" // as go run prints it
+	if got := v.String(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Interpreter node structure for AST and CFG.
@@ -53,6 +54,7 @@ type node struct {
 	ident      string         // set if node is a var or func
 	redeclared bool           // set if node is a redeclared variable (CFG)
 	meta       interface{}    // meta stores meta information between gta runs, like errors
+	slots      unsafe.Pointer // *frameLayout of a function's frame, made on its first call (gopherprop)
 }
 
 func (n *node) shouldBreak() bool {

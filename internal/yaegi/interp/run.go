@@ -991,9 +991,7 @@ func genFunctionWrapper(n *node) func(*frame) reflect.Value {
 			// Allocate and init local frame. All values to be settable and addressable.
 			fr := newFrame(f, len(def.types), f.runid())
 			d := fr.data
-			for i, t := range def.types {
-				d[i] = reflect.New(t).Elem()
-			}
+			newSlots(def, def.types, d)
 
 			if rcvr == nil {
 				d = d[numRet:]
@@ -1411,18 +1409,12 @@ func call(n *node) {
 		nf := newFrame(f, len(def.types), f.runid())
 		var vararg reflect.Value
 
-		// Init return values
+		// Init local frame values, then return values given by the caller.
+		newSlots(def, def.types, nf.data)
 		for i, v := range rvalues {
 			if v != nil {
 				nf.data[i] = v(f)
-			} else {
-				nf.data[i] = reflect.New(def.types[i]).Elem()
 			}
-		}
-
-		// Init local frame values
-		for i, t := range def.types[numRet:] {
-			nf.data[numRet+i] = reflect.New(t).Elem()
 		}
 
 		// Copy the method receiver, if any, as first argument (gopherprop).
@@ -2000,9 +1992,7 @@ func getFunc(n *node) {
 			// Allocate and init local frame. All values to be settable and addressable.
 			fr2 := newFrame(fr, len(n.types), fr.runid())
 			d := fr2.data
-			for i, t := range n.types {
-				d[i] = reflect.New(t).Elem()
-			}
+			newSlots(n, n.types, d)
 			d = d[numRet:]
 
 			// Copy function input arguments in local frame.
