@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 
 	yaegi "github.com/gopherprop/gopherprop/internal/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -118,9 +119,20 @@ type session struct {
 	compiled map[string]*compiledPkg
 }
 
+// registerCallers hands the interpreter the typed callers of the preloaded
+// packages' functions (symbols.Callers), once per process.
+var registerCallers = sync.OnceFunc(func() {
+	cs := make(map[reflect.Type]yaegi.Caller, len(symbols.Callers))
+	for t, c := range symbols.Callers {
+		cs[t] = c
+	}
+	yaegi.RegisterCallers(cs)
+})
+
 // newSession creates an interpreter with every preloaded package. stdout and
 // stderr receive what interpreted fmt/log calls print.
 func newSession(stdout, stderr io.Writer) (*session, error) {
+	registerCallers()
 	fc := &frameCatcher{out: stderr}
 	env := os.Environ()
 	in := yaegi.New(yaegi.Options{Stdout: stdout, Stderr: fc, Env: env, Args: []string{"gopherprop"}})

@@ -1,5 +1,6 @@
 #!/bin/sh
 # check.sh: fail when the committed yaegi symbol tables in interp/symbols
+# (and the typed callers generated from the same packages, callers_gen.go)
 # differ from what `go generate ./interp/symbols` produces now (the compiled
 # API of gonum, gonum/plot, ad, display or mnist changed without a
 # regeneration). Run from anywhere inside the module; used by CI.
@@ -13,10 +14,10 @@ gen="$here/.check-$$"
 trap 'rm -rf "$tmp" "$gen"' EXIT INT TERM
 mkdir "$gen"
 cp "$here"/*.go "$gen"/
-rm -f "$gen"/github_com-*.go "$gen"/gonum_org-*.go
+rm -f "$gen"/github_com-*.go "$gen"/gonum_org-*.go "$gen"/callers_gen.go
 (cd "$gen" && go generate ./) >"$tmp/log" 2>&1 || { cat "$tmp/log"; echo "check.sh: go generate failed" >&2; exit 1; }
 status=0
-names=$(for f in "$here"/github_com-*.go "$here"/gonum_org-*.go "$gen"/github_com-*.go "$gen"/gonum_org-*.go; do
+names=$(for f in "$here"/github_com-*.go "$here"/gonum_org-*.go "$here"/callers_gen.go "$gen"/github_com-*.go "$gen"/gonum_org-*.go "$gen"/callers_gen.go; do
 	[ -e "$f" ] && basename "$f"
 done | sort -u)
 for b in $names; do

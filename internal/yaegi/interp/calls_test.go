@@ -312,3 +312,48 @@ func run() string {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+type probeInt int
+
+// TestRegisteredCallers checks that interpreted calls of a compiled
+// function go through the Caller registered for its type, and through
+// reflect.Value.Call when the Caller declines.
+func TestRegisteredCallers(t *testing.T) {
+	var used, declined int
+	add := func(a, b probeInt) probeInt { return a + b }
+	interp.RegisterCallers(map[reflect.Type]interp.Caller{
+		reflect.TypeOf(add): func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+			if in[0].Int() < 0 {
+				declined++
+				return nil, false
+			}
+			used++
+			f := fn.Interface().(func(a, b probeInt) probeInt)
+			return []reflect.Value{reflect.ValueOf(f(probeInt(in[0].Int()), probeInt(in[1].Int())))}, true
+		},
+	})
+	i := interp.New(interp.Options{})
+	if err := i.Use(interp.Exports{"probe/probe": {"Add": reflect.ValueOf(add)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(`package main
+
+import "probe"
+
+func run() int {
+	s := probe.Add(1, 2)
+	for k := 0; k < 10; k++ {
+		s = probe.Add(s, 1)
+	}
+	return int(probe.Add(-1, s))
+}`); err != nil {
+		t.Fatal(err)
+	}
+	v, err := i.Eval("main.run()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Int(); got != 12 || used != 11 || declined != 1 {
+		t.Errorf("run() = %d with %d calls through the Caller and %d declined, want 12, 11, 1", got, used, declined)
+	}
+}

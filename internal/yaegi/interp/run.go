@@ -1533,6 +1533,15 @@ func callBin(n *node) {
 	callFn := func(v reflect.Value, in []reflect.Value) []reflect.Value { return v.Call(in) }
 	if n.action == aCallSlice {
 		callFn = func(v reflect.Value, in []reflect.Value) []reflect.Value { return v.CallSlice(in) }
+	} else if c := callerFor(funcType); c != nil && c0.recv == nil {
+		// gopherprop: a compiled function of a type with a registered
+		// Caller is called without reflect.Value.Call.
+		callFn = func(v reflect.Value, in []reflect.Value) []reflect.Value {
+			if out, ok := c(v, in); ok {
+				return out
+			}
+			return v.Call(in)
+		}
 	}
 
 	for i, c := range child {

@@ -1,0 +1,83 @@
+package symbols
+
+import "reflect"
+
+// A CallFunc calls fn, a compiled function of one particular type, with
+// the arguments in, as reflect.Value.Call does but without reflect's
+// generic call machinery. It reports false, having called nothing, when an
+// argument is not exactly of its parameter's type (a value of another type
+// assignable to it, a nil interface); the caller then uses
+// reflect.Value.Call.
+type CallFunc = func(fn reflect.Value, in []reflect.Value) (out []reflect.Value, ok bool)
+
+// Callers maps a function type to its CallFunc: one for each signature of
+// the exported functions of the packages in Symbols (and the standard
+// packages named in the gencallers directive) with one to three
+// parameters and one result. The generated callers_gen.go fills it; the
+// interpreter calls those functions through them.
+var Callers = map[reflect.Type]CallFunc{}
+
+func addCaller(t reflect.Type, c CallFunc) { Callers[t] = c }
+
+// argOf returns v as an A, or false.
+func argOf[A any](v reflect.Value) (a A, ok bool) {
+	if !v.IsValid() || !v.CanInterface() {
+		return a, false
+	}
+	a, ok = v.Interface().(A)
+	return a, ok
+}
+
+// resultOf returns r as reflect.Value.Call returns a result of type R:
+// with R's type even when R is an interface type (iface).
+func resultOf[R any](r R, iface bool) reflect.Value {
+	if iface {
+		return ifaceValue(r)
+	}
+	return reflect.ValueOf(r)
+}
+
+// ifaceValue returns r as a reflect.Value of its interface type R. (Kept
+// apart from resultOf, so that only this path moves r to the heap.)
+func ifaceValue[R any](r R) reflect.Value { return reflect.ValueOf(&r).Elem() }
+
+func isIface[R any]() bool { return reflect.TypeFor[R]().Kind() == reflect.Interface }
+
+func caller1[A, R any]() (reflect.Type, CallFunc) {
+	iface := isIface[R]()
+	return reflect.TypeFor[func(A) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A) R)
+		a, ok1 := argOf[A](in[0])
+		if !ok || !ok1 {
+			return nil, false
+		}
+		return []reflect.Value{resultOf(f(a), iface)}, true
+	}
+}
+
+func caller2[A, B, R any]() (reflect.Type, CallFunc) {
+	iface := isIface[R]()
+	return reflect.TypeFor[func(A, B) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A, B) R)
+		a, ok1 := argOf[A](in[0])
+		b, ok2 := argOf[B](in[1])
+		if !ok || !ok1 || !ok2 {
+			return nil, false
+		}
+		return []reflect.Value{resultOf(f(a, b), iface)}, true
+	}
+}
+
+func caller3[A, B, C, R any]() (reflect.Type, CallFunc) {
+	iface := isIface[R]()
+	return reflect.TypeFor[func(A, B, C) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A, B, C) R)
+		a, ok1 := argOf[A](in[0])
+		b, ok2 := argOf[B](in[1])
+		c, ok3 := argOf[C](in[2])
+		if !ok || !ok1 || !ok2 || !ok3 {
+			return nil, false
+		}
+		return []reflect.Value{resultOf(f(a, b, c), iface)}, true
+	}
+}

@@ -1,0 +1,104 @@
+package symbols
+
+import (
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/gopherprop/gopherprop/ad"
+	"gonum.org/v1/gonum/mat"
+)
+
+// TestCallersShape checks every generated caller: its type is a function
+// of one to three parameters and one result, and it declines arguments of
+// other types without calling the function (unless every parameter is an
+// empty interface, which takes anything).
+func TestCallersShape(t *testing.T) {
+	if len(Callers) < 20 {
+		t.Fatalf("only %d callers: callers_gen.go is not filling Callers", len(Callers))
+	}
+	odd := reflect.ValueOf(struct{ odd int }{})
+	for typ, c := range Callers {
+		if typ.Kind() != reflect.Func || typ.NumIn() < 1 || typ.NumIn() > 3 || typ.NumOut() != 1 || typ.IsVariadic() {
+			t.Errorf("caller for %v: not a function of 1-3 parameters and one result", typ)
+			continue
+		}
+		takesAll := true
+		for k := 0; k < typ.NumIn(); k++ {
+			takesAll = takesAll && odd.Type().AssignableTo(typ.In(k))
+		}
+		if takesAll {
+			continue
+		}
+		fn := reflect.MakeFunc(typ, func([]reflect.Value) []reflect.Value {
+			t.Errorf("caller for %v called the function with arguments of the wrong type", typ)
+			return []reflect.Value{reflect.Zero(typ.Out(0))}
+		})
+		in := make([]reflect.Value, typ.NumIn())
+		for k := range in {
+			in[k] = odd
+		}
+		if _, ok := c(fn, in); ok {
+			t.Errorf("caller for %v accepted arguments of type %v", typ, odd.Type())
+		}
+	}
+}
+
+// TestCallersMatchReflect calls library functions through their callers
+// and through reflect.Value.Call, and compares.
+func TestCallersMatchReflect(t *testing.T) {
+	w := ad.Const(mat.NewDense(2, 2, []float64{1, 2, 3, 4}))
+	x := ad.Const(mat.NewVecDense(2, []float64{5, 6}))
+	var anyNil any
+	cases := []struct {
+		name string
+		fn   any
+		args []any
+	}{
+		{"math.Max", math.Max, []any{2.5, -1.0}},
+		{"math.Sqrt", math.Sqrt, []any{2.0}},
+		{"ad.MatVec", ad.MatVec, []any{w, x}},
+		{"ad.Add", ad.Add, []any{x, x}},
+		{"ad.Const", ad.Const, []any{3.0}},
+		{"ad.Const(nil)", ad.Const, []any{anyNil}},
+		{"ad.Split", ad.Split, []any{ad.Const([]any{1.0, 2.0})}},
+	}
+	for _, tc := range cases {
+		fn := reflect.ValueOf(tc.fn)
+		c := Callers[fn.Type()]
+		if c == nil {
+			t.Errorf("%s: no caller for %v", tc.name, fn.Type())
+			continue
+		}
+		in := make([]reflect.Value, len(tc.args))
+		for k, a := range tc.args {
+			if a == nil {
+				in[k] = reflect.Zero(fn.Type().In(k))
+			} else {
+				in[k] = reflect.ValueOf(a)
+			}
+		}
+		want := fn.Call(in)[0]
+		out, ok := c(fn, in)
+		if tc.name == "ad.Const(nil)" {
+			if ok {
+				t.Errorf("%s: the caller took a nil interface (reflect.Value.Call must)", tc.name)
+			}
+			continue
+		}
+		if !ok || len(out) != 1 {
+			t.Errorf("%s: caller declined", tc.name)
+			continue
+		}
+		if out[0].Type() != want.Type() {
+			t.Errorf("%s: result of type %v, reflect gives %v", tc.name, out[0].Type(), want.Type())
+		}
+		got, exp := out[0].Interface(), want.Interface()
+		if v, ok := got.(*ad.Var); ok {
+			got, exp = v.Value(), exp.(*ad.Var).Value()
+		}
+		if !reflect.DeepEqual(got, exp) {
+			t.Errorf("%s: caller gives %v, reflect %v", tc.name, got, exp)
+		}
+	}
+}
