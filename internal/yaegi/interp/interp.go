@@ -123,11 +123,9 @@ type frame struct {
 }
 
 func newFrame(anc *frame, length int, id uint64) *frame {
-	f := &frame{
-		anc:  anc,
-		data: make([]reflect.Value, length),
-		id:   id,
-	}
+	f := allocFrame(length)
+	f.anc = anc
+	f.id = id
 	if anc == nil {
 		f.root = f
 	} else {
@@ -135,6 +133,42 @@ func newFrame(anc *frame, length int, id uint64) *frame {
 		f.root = anc.root
 	}
 	return f
+}
+
+// allocFrame returns a new frame with length slots (gopherprop): for up to
+// 32 slots the frame and its slots are one allocation, not two.
+func allocFrame(length int) *frame {
+	switch {
+	case length <= 4:
+		b := new(struct {
+			f frame
+			d [4]reflect.Value
+		})
+		b.f.data = b.d[:length:length]
+		return &b.f
+	case length <= 8:
+		b := new(struct {
+			f frame
+			d [8]reflect.Value
+		})
+		b.f.data = b.d[:length:length]
+		return &b.f
+	case length <= 16:
+		b := new(struct {
+			f frame
+			d [16]reflect.Value
+		})
+		b.f.data = b.d[:length:length]
+		return &b.f
+	case length <= 32:
+		b := new(struct {
+			f frame
+			d [32]reflect.Value
+		})
+		b.f.data = b.d[:length:length]
+		return &b.f
+	}
+	return &frame{data: make([]reflect.Value, length)}
 }
 
 func (f *frame) runid() uint64      { return atomic.LoadUint64(&f.id) }
