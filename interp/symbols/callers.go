@@ -11,9 +11,10 @@ import "reflect"
 type CallFunc = func(fn reflect.Value, in []reflect.Value) (out []reflect.Value, ok bool)
 
 // Callers maps a function type to its CallFunc: one for each signature of
-// the exported functions of the packages in Symbols (and the standard
-// packages named in the gencallers directive) with one to three
-// parameters and one result. The generated callers_gen.go fills it; the
+// the exported functions and methods (as method expressions, receiver
+// first) of the packages in Symbols and of the standard packages named in
+// the gencallers directive, with one to four parameters (the receiver
+// counts) and at most one result. The generated callers_gen.go fills it; the
 // interpreter calls those functions through them.
 var Callers = map[reflect.Type]CallFunc{}
 
@@ -79,5 +80,76 @@ func caller3[A, B, C, R any]() (reflect.Type, CallFunc) {
 			return nil, false
 		}
 		return []reflect.Value{resultOf(f(a, b, c), iface)}, true
+	}
+}
+
+func caller4[A, B, C, D, R any]() (reflect.Type, CallFunc) {
+	iface := isIface[R]()
+	return reflect.TypeFor[func(A, B, C, D) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A, B, C, D) R)
+		a, ok1 := argOf[A](in[0])
+		b, ok2 := argOf[B](in[1])
+		c, ok3 := argOf[C](in[2])
+		d, ok4 := argOf[D](in[3])
+		if !ok || !ok1 || !ok2 || !ok3 || !ok4 {
+			return nil, false
+		}
+		return []reflect.Value{resultOf(f(a, b, c, d), iface)}, true
+	}
+}
+
+// The callers of functions without results (methods such as Set).
+
+func void1[A any]() (reflect.Type, CallFunc) {
+	return reflect.TypeFor[func(A)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A))
+		a, ok1 := argOf[A](in[0])
+		if !ok || !ok1 {
+			return nil, false
+		}
+		f(a)
+		return nil, true
+	}
+}
+
+func void2[A, B any]() (reflect.Type, CallFunc) {
+	return reflect.TypeFor[func(A, B)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A, B))
+		a, ok1 := argOf[A](in[0])
+		b, ok2 := argOf[B](in[1])
+		if !ok || !ok1 || !ok2 {
+			return nil, false
+		}
+		f(a, b)
+		return nil, true
+	}
+}
+
+func void3[A, B, C any]() (reflect.Type, CallFunc) {
+	return reflect.TypeFor[func(A, B, C)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A, B, C))
+		a, ok1 := argOf[A](in[0])
+		b, ok2 := argOf[B](in[1])
+		c, ok3 := argOf[C](in[2])
+		if !ok || !ok1 || !ok2 || !ok3 {
+			return nil, false
+		}
+		f(a, b, c)
+		return nil, true
+	}
+}
+
+func void4[A, B, C, D any]() (reflect.Type, CallFunc) {
+	return reflect.TypeFor[func(A, B, C, D)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+		f, ok := fn.Interface().(func(A, B, C, D))
+		a, ok1 := argOf[A](in[0])
+		b, ok2 := argOf[B](in[1])
+		c, ok3 := argOf[C](in[2])
+		d, ok4 := argOf[D](in[3])
+		if !ok || !ok1 || !ok2 || !ok3 || !ok4 {
+			return nil, false
+		}
+		f(a, b, c, d)
+		return nil, true
 	}
 }

@@ -18,7 +18,7 @@ import "reflect"
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi@v0.16.1 extract -name symbols gonum.org/v1/gonum/mat gonum.org/v1/gonum/floats gonum.org/v1/gonum/stat gonum.org/v1/gonum/stat/distuv gonum.org/v1/gonum/optimize
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi@v0.16.1 extract -name symbols gonum.org/v1/plot gonum.org/v1/plot/plotter gonum.org/v1/plot/vg gonum.org/v1/plot/vg/draw gonum.org/v1/plot/palette gonum.org/v1/plot/palette/moreland
 //go:generate go run github.com/traefik/yaegi/cmd/yaegi@v0.16.1 extract -name symbols github.com/gopherprop/gopherprop/ad github.com/gopherprop/gopherprop/display github.com/gopherprop/gopherprop/widget
-//go:generate go run github.com/gopherprop/gopherprop/interp/symbols/gencallers -std math
+//go:generate go run github.com/gopherprop/gopherprop/interp/symbols/gencallers -std math,math/rand/v2,strings,strconv
 
 // Symbols maps "import/path/name" to the exported symbols of that package,
 // in the form yaegi's interp.Use expects. The generated files fill it from

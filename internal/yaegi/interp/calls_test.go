@@ -363,3 +363,63 @@ func run() int {
 		t.Errorf("run() = %d with %d calls through the Caller and %d declined, want 12, 11, 1", got, used, declined)
 	}
 }
+
+type probeAcc struct{ n probeInt }
+
+func (a *probeAcc) Add(x probeInt) probeInt { a.n += x; return a.n }
+func (a probeAcc) Get() probeInt            { return a.n }
+
+// TestRegisteredMethodCallers checks that calls of methods of compiled
+// types go through the Caller of their method expression (receiver first),
+// and that method values, defer and the fallback still work.
+func TestRegisteredMethodCallers(t *testing.T) {
+	var used int
+	add := (*probeAcc).Add
+	interp.RegisterCallers(map[reflect.Type]interp.Caller{
+		reflect.TypeOf(add): func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+			a, ok := in[0].Interface().(*probeAcc)
+			if !ok || in[1].Int() < 0 {
+				return nil, false
+			}
+			used++
+			f := fn.Interface().(func(*probeAcc, probeInt) probeInt)
+			return []reflect.Value{reflect.ValueOf(f(a, probeInt(in[1].Int())))}, true
+		},
+	})
+	i := interp.New(interp.Options{})
+	err := i.Use(interp.Exports{"probe/probe": {
+		"Acc": reflect.ValueOf((*probeAcc)(nil)),
+		"New": reflect.ValueOf(func() *probeAcc { return &probeAcc{} }),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(`package main
+
+import "probe"
+
+func run() int {
+	a := probe.New()
+	for k := 0; k < 10; k++ {
+		a.Add(1)
+	}
+	a.Add(-2)
+	f := a.Add
+	f(5)
+	func() {
+		defer a.Add(100)
+	}()
+	var v probe.Acc
+	v.Add(3)
+	return int(a.Get()*1000 + v.Get())
+}`); err != nil {
+		t.Fatal(err)
+	}
+	v, err := i.Eval("main.run()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Int(); got != 113003 || used < 11 {
+		t.Errorf("run() = %d with %d calls through the Caller, want 113003 and at least 11", got, used)
+	}
+}

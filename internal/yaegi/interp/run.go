@@ -1073,6 +1073,36 @@ func calledHere(n *node) bool {
 	return !isBinCall(c, c.scope)
 }
 
+// binMethodCalledHere reports whether n, the selector of a method of a
+// compiled type (getIndexBinMethod, getIndexBinElemMethod or
+// getIndexBinPtrMethod), is the function of a plain, non-variadic call of
+// a compiled function (callBin): then n leaves the receiver itself in its
+// slot, and callBin calls the method (gopherprop).
+func binMethodCalledHere(n *node) bool {
+	if _, ok := n.val.(int); !ok || n.action != aGetMethod || n.recv == nil || n.typ == nil || n.typ.rtype == nil {
+		return false
+	}
+	c := n.anc
+	if c == nil || c.kind != callExpr || len(c.child) == 0 || c.child[0] != n || c.action != aCall {
+		return false
+	}
+	if c.anc != nil && (c.anc.kind == goStmt || c.anc.kind == deferStmt) {
+		return false
+	}
+	if t := n.child[0].typ; t == nil || t.TypeOf() == nil || t.TypeOf().Kind() == reflect.Interface {
+		return false
+	}
+	return isBinCall(c, c.scope) && !n.typ.rtype.IsVariadic()
+}
+
+// methodExpr is a compiled method as a function of its receiver and
+// arguments, with its Caller (nil if none is registered) (gopherprop).
+type methodExpr struct {
+	recv reflect.Type
+	fn   reflect.Value
+	call Caller
+}
+
 // recvAt is genValueRecv for a receiver known at run time: v, then the
 // embedded fields of index, through valueInterface wrappers.
 func recvAt(v reflect.Value, index []int) reflect.Value {
@@ -1533,6 +1563,29 @@ func callBin(n *node) {
 	callFn := func(v reflect.Value, in []reflect.Value) []reflect.Value { return v.Call(in) }
 	if n.action == aCallSlice {
 		callFn = func(v reflect.Value, in []reflect.Value) []reflect.Value { return v.CallSlice(in) }
+	} else if binMethodCalledHere(c0) {
+		// gopherprop: c0 left the receiver, not its bound method; the
+		// method's expression (receiver first) is called through its
+		// Caller when there is one.
+		m := c0.val.(int)
+		var expr atomic.Pointer[methodExpr]
+		callFn = func(r reflect.Value, in []reflect.Value) []reflect.Value {
+			e := expr.Load()
+			if e == nil || e.recv != r.Type() {
+				fn := r.Type().Method(m).Func
+				e = &methodExpr{recv: r.Type(), fn: fn, call: callerFor(fn.Type())}
+				expr.Store(e)
+			}
+			if e.call != nil {
+				args := make([]reflect.Value, len(in)+1)
+				args[0] = r
+				copy(args[1:], in)
+				if out, ok := e.call(e.fn, args); ok {
+					return out
+				}
+			}
+			return r.Method(m).Call(in)
+		}
 	} else if c := callerFor(funcType); c != nil && c0.recv == nil {
 		// gopherprop: a compiled function of a type with a registered
 		// Caller is called without reflect.Value.Call.
@@ -1754,6 +1807,15 @@ func getIndexBinMethod(n *node) {
 	value := genValue(n.child[0])
 	next := getExec(n.tnext)
 
+	if binMethodCalledHere(n) {
+		// gopherprop: leave the receiver; callBin calls the method.
+		n.exec = func(f *frame) bltn {
+			getFrame(f, l).data[i] = value(f)
+			return next
+		}
+		return
+	}
+
 	n.exec = func(f *frame) bltn {
 		// Can not use .Set() because dest type contains the receiver and source not
 		// dest(f).Set(value(f).Method(m))
@@ -1769,6 +1831,15 @@ func getIndexBinElemMethod(n *node) {
 	value := genValue(n.child[0])
 	next := getExec(n.tnext)
 
+	if binMethodCalledHere(n) {
+		// gopherprop: leave the receiver; callBin calls the method.
+		n.exec = func(f *frame) bltn {
+			getFrame(f, l).data[i] = value(f).Elem()
+			return next
+		}
+		return
+	}
+
 	n.exec = func(f *frame) bltn {
 		// Can not use .Set() because dest type contains the receiver and source not
 		getFrame(f, l).data[i] = value(f).Elem().Method(m)
@@ -1782,6 +1853,15 @@ func getIndexBinPtrMethod(n *node) {
 	m := n.val.(int)
 	value := genValue(n.child[0])
 	next := getExec(n.tnext)
+
+	if binMethodCalledHere(n) {
+		// gopherprop: leave the receiver; callBin calls the method.
+		n.exec = func(f *frame) bltn {
+			getFrame(f, l).data[i] = value(f).Addr()
+			return next
+		}
+		return
+	}
 
 	n.exec = func(f *frame) bltn {
 		// Can not use .Set() because dest type contains the receiver and source not

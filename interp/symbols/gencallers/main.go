@@ -1,7 +1,7 @@
 // Command gencallers writes callers_gen.go of package symbols: a typed
-// CallFunc for every signature, with one to three parameters and one
-// result, of the exported functions of the packages whose symbol tables
-// the package generates (read from its `yaegi ... extract` go:generate
+// CallFunc for every signature, with one to four parameters and at most
+// one result, of the exported functions and methods (as method
+// expressions) of the packages whose symbol tables the package generates (read from its `yaegi ... extract` go:generate
 // directives, so the list of packages has one source) and of the standard
 // packages given with -std.
 //
@@ -57,11 +57,26 @@ func main() {
 		}
 		scope := p.Scope()
 		for _, name := range scope.Names() {
-			f, ok := scope.Lookup(name).(*types.Func)
-			if !ok || !f.Exported() {
-				continue
+			switch obj := scope.Lookup(name).(type) {
+			case *types.Func:
+				if obj.Exported() {
+					g.add(obj.Type().(*types.Signature), nil)
+				}
+			case *types.TypeName:
+				named, ok := obj.Type().(*types.Named)
+				if !obj.Exported() || obj.IsAlias() || !ok || named.TypeParams().Len() > 0 || types.IsInterface(named) {
+					continue
+				}
+				// The methods of T and *T, as method expressions.
+				for _, recv := range []types.Type{named, types.NewPointer(named)} {
+					ms := types.NewMethodSet(recv)
+					for i := 0; i < ms.Len(); i++ {
+						if f := ms.At(i).Obj(); f.Exported() {
+							g.add(f.Type().(*types.Signature), recv)
+						}
+					}
+				}
 			}
-			g.add(f.Type().(*types.Signature))
 		}
 	}
 	src, err := g.source()
@@ -147,18 +162,27 @@ func newGen() *gen {
 	return &gen{imports: map[string]string{}, pkgNames: map[string]string{}, names: map[string]bool{}, calls: map[string]bool{}}
 }
 
-// add records the caller of sig if it has one to three parameters, one
-// result, no variadic parameter and only types the file can name.
-func (g *gen) add(sig *types.Signature) {
-	n := sig.Params().Len()
-	if sig.TypeParams().Len() > 0 || sig.Variadic() || n < 1 || n > 3 || sig.Results().Len() != 1 {
-		return
-	}
+// add records the caller of sig (of a method expression with receiver
+// recv first, if recv is not nil) if it has one to four parameters, at
+// most one result, no variadic parameter and only types the file can
+// name.
+func (g *gen) add(sig *types.Signature, recv types.Type) {
 	var ts []types.Type
-	for i := 0; i < n; i++ {
+	if recv != nil {
+		ts = append(ts, recv)
+	}
+	for i := 0; i < sig.Params().Len(); i++ {
 		ts = append(ts, sig.Params().At(i).Type())
 	}
-	ts = append(ts, sig.Results().At(0).Type())
+	n, results := len(ts), sig.Results().Len()
+	if sig.TypeParams().Len() > 0 || sig.Variadic() || n < 1 || n > 4 || results > 1 {
+		return
+	}
+	shape := fmt.Sprintf("void%d", n)
+	if results == 1 {
+		shape = fmt.Sprintf("caller%d", n)
+		ts = append(ts, sig.Results().At(0).Type())
+	}
 	for _, t := range ts {
 		if !nameable(t) {
 			return
@@ -168,7 +192,7 @@ func (g *gen) add(sig *types.Signature) {
 	for _, t := range ts {
 		args = append(args, types.TypeString(t, g.qualifier))
 	}
-	g.calls[fmt.Sprintf("caller%d[%s]()", n, strings.Join(args, ", "))] = true
+	g.calls[fmt.Sprintf("%s[%s]()", shape, strings.Join(args, ", "))] = true
 }
 
 // nameable reports whether t can be written in another package: no
