@@ -164,19 +164,8 @@ func run() string {
 	return out
 }
 `
-	i := interp.New(interp.Options{})
-	if err := i.Use(stdlib.Symbols); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := i.Eval(src); err != nil {
-		t.Fatal(err)
-	}
-	v, err := i.Eval("main.run()")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const want = "1 1 0 1 2 2 3 3 9 3 1 2 2 [A Bx A By] [A Bz] 4Bv 6" // as go run prints it
-	if got := v.String(); got != want {
+	if got := runMain(t, src); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
@@ -302,19 +291,8 @@ func run() string {
 	return out + fmt.Sprint(*ps[1], " ", *ps[2], " ", fib(15))
 }
 `
-	i := interp.New(interp.Options{})
-	if err := i.Use(stdlib.Symbols); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := i.Eval(src); err != nil {
-		t.Fatal(err)
-	}
-	v, err := i.Eval("main.run()")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const want = "100 21 41 11 21 610" // as go run prints it
-	if got := v.String(); got != want {
+	if got := runMain(t, src); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
@@ -422,4 +400,22 @@ func run() int {
 	if got := v.Int(); got != 113003 || used < 11 {
 		t.Errorf("run() = %d with %d calls through the Caller, want 113003 and at least 11", got, used)
 	}
+}
+
+// runMain evaluates src, a main package with the standard library, and
+// returns what its run() string returns.
+func runMain(t *testing.T, src string) string {
+	t.Helper()
+	i := interp.New(interp.Options{})
+	if err := i.Use(stdlib.Symbols); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(src); err != nil {
+		t.Fatal(err)
+	}
+	v, err := i.Eval("main.run()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.String()
 }
