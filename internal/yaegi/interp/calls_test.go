@@ -235,11 +235,10 @@ func TestMethodCallAllocations(t *testing.T) {
 	}
 }
 
-// TestFrameAllocations checks that a call allocates its frame's slots in
-// one block, and the frame with its slot table: a function with ten slots
-// more allocates no more per call.
-// (Variables declared with := still get fresh storage each time, as
-// closures may keep them.)
+// TestFrameAllocations checks that a call allocates the slots of a large
+// frame in one block, and a frame with its slot table: a function with ten
+// slots more allocates no more per call. (Variables declared with := still
+// get fresh storage each time, as closures may keep them.)
 func TestFrameAllocations(t *testing.T) {
 	i := callsInterp(t)
 	perCall := func(kind string) float64 {

@@ -17,8 +17,16 @@ type frameLayout struct {
 	block reflect.Type   // struct { S0 types[0]; S1 types[1]; ... }, or nil
 }
 
-// newSlots sets d[i] to a new zero value of types[i], for the frame of
-// def (a function declaration or literal), all in one allocation.
+// minBlockSlots is the fewest slots a frame allocates as a block: a
+// reflect.New of a struct type made by reflect.StructOf costs a lookup
+// of its pointer type that a few reflect.New of ordinary types do not, so
+// the block pays off only from a few slots on (measured with
+// BenchmarkCalls: direct, one of 3 slots, and many, one of 14).
+const minBlockSlots = 5
+
+// newSlots sets each d[i] not set yet (a caller may have given the return
+// slots) to a new zero value of types[i], for the frame of def (a function
+// declaration or literal), in one allocation when there are enough.
 func newSlots(def *node, types []reflect.Type, d []reflect.Value) {
 	lay := (*frameLayout)(atomic.LoadPointer(&def.slots))
 	if lay == nil || !sameSlice(lay.types, types) {
@@ -27,13 +35,17 @@ func newSlots(def *node, types []reflect.Type, d []reflect.Value) {
 	}
 	if lay.block == nil {
 		for i, t := range types {
-			d[i] = reflect.New(t).Elem()
+			if !d[i].IsValid() {
+				d[i] = reflect.New(t).Elem()
+			}
 		}
 		return
 	}
 	b := reflect.New(lay.block).Elem()
 	for i := range types {
-		d[i] = b.Field(i)
+		if !d[i].IsValid() {
+			d[i] = b.Field(i)
+		}
 	}
 }
 
@@ -45,7 +57,7 @@ func sameSlice(a, b []reflect.Type) bool {
 // makeFrameLayout returns the layout of a frame of the given types.
 func makeFrameLayout(types []reflect.Type) (lay *frameLayout) {
 	lay = &frameLayout{types: types}
-	if len(types) < 2 {
+	if len(types) < minBlockSlots {
 		return lay
 	}
 	fields := make([]reflect.StructField, len(types))

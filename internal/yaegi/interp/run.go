@@ -1439,13 +1439,13 @@ func call(n *node) {
 		nf := newFrame(f, len(def.types), f.runid())
 		var vararg reflect.Value
 
-		// Init local frame values, then return values given by the caller.
-		newSlots(def, def.types, nf.data)
+		// Return values given by the caller, then the other slots.
 		for i, v := range rvalues {
 			if v != nil {
 				nf.data[i] = v(f)
 			}
 		}
+		newSlots(def, def.types, nf.data)
 
 		// Copy the method receiver, if any, as first argument (gopherprop).
 		args := nf.data[numRet:]
