@@ -44,11 +44,37 @@ func ifaceValue[R any](r R) reflect.Value { return reflect.ValueOf(&r).Elem() }
 
 func isIface[R any]() bool { return reflect.TypeFor[R]().Kind() == reflect.Interface }
 
+// args1 to args4 return the arguments in as the parameters' types, and
+// whether they all are.
+
+func args1[A any](in []reflect.Value) (A, bool) { return argOf[A](in[0]) }
+
+func args2[A, B any](in []reflect.Value) (A, B, bool) {
+	a, ok1 := argOf[A](in[0])
+	b, ok2 := argOf[B](in[1])
+	return a, b, ok1 && ok2
+}
+
+func args3[A, B, C any](in []reflect.Value) (A, B, C, bool) {
+	a, b, ok := args2[A, B](in)
+	c, ok3 := argOf[C](in[2])
+	return a, b, c, ok && ok3
+}
+
+func args4[A, B, C, D any](in []reflect.Value) (A, B, C, D, bool) {
+	a, b, c, ok := args3[A, B, C](in)
+	d, ok4 := argOf[D](in[3])
+	return a, b, c, d, ok && ok4
+}
+
+// caller1 to caller4 call functions with one result, void1 to void4
+// functions without (methods such as Set).
+
 func caller1[A, R any]() (reflect.Type, CallFunc) {
 	iface := isIface[R]()
 	return reflect.TypeFor[func(A) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A) R)
-		a, ok1 := argOf[A](in[0])
+		a, ok1 := args1[A](in)
 		if !ok || !ok1 {
 			return nil, false
 		}
@@ -60,9 +86,8 @@ func caller2[A, B, R any]() (reflect.Type, CallFunc) {
 	iface := isIface[R]()
 	return reflect.TypeFor[func(A, B) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A, B) R)
-		a, ok1 := argOf[A](in[0])
-		b, ok2 := argOf[B](in[1])
-		if !ok || !ok1 || !ok2 {
+		a, b, ok1 := args2[A, B](in)
+		if !ok || !ok1 {
 			return nil, false
 		}
 		return []reflect.Value{resultOf(f(a, b), iface)}, true
@@ -73,10 +98,8 @@ func caller3[A, B, C, R any]() (reflect.Type, CallFunc) {
 	iface := isIface[R]()
 	return reflect.TypeFor[func(A, B, C) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A, B, C) R)
-		a, ok1 := argOf[A](in[0])
-		b, ok2 := argOf[B](in[1])
-		c, ok3 := argOf[C](in[2])
-		if !ok || !ok1 || !ok2 || !ok3 {
+		a, b, c, ok1 := args3[A, B, C](in)
+		if !ok || !ok1 {
 			return nil, false
 		}
 		return []reflect.Value{resultOf(f(a, b, c), iface)}, true
@@ -87,23 +110,18 @@ func caller4[A, B, C, D, R any]() (reflect.Type, CallFunc) {
 	iface := isIface[R]()
 	return reflect.TypeFor[func(A, B, C, D) R](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A, B, C, D) R)
-		a, ok1 := argOf[A](in[0])
-		b, ok2 := argOf[B](in[1])
-		c, ok3 := argOf[C](in[2])
-		d, ok4 := argOf[D](in[3])
-		if !ok || !ok1 || !ok2 || !ok3 || !ok4 {
+		a, b, c, d, ok1 := args4[A, B, C, D](in)
+		if !ok || !ok1 {
 			return nil, false
 		}
 		return []reflect.Value{resultOf(f(a, b, c, d), iface)}, true
 	}
 }
 
-// The callers of functions without results (methods such as Set).
-
 func void1[A any]() (reflect.Type, CallFunc) {
 	return reflect.TypeFor[func(A)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A))
-		a, ok1 := argOf[A](in[0])
+		a, ok1 := args1[A](in)
 		if !ok || !ok1 {
 			return nil, false
 		}
@@ -115,9 +133,8 @@ func void1[A any]() (reflect.Type, CallFunc) {
 func void2[A, B any]() (reflect.Type, CallFunc) {
 	return reflect.TypeFor[func(A, B)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A, B))
-		a, ok1 := argOf[A](in[0])
-		b, ok2 := argOf[B](in[1])
-		if !ok || !ok1 || !ok2 {
+		a, b, ok1 := args2[A, B](in)
+		if !ok || !ok1 {
 			return nil, false
 		}
 		f(a, b)
@@ -128,10 +145,8 @@ func void2[A, B any]() (reflect.Type, CallFunc) {
 func void3[A, B, C any]() (reflect.Type, CallFunc) {
 	return reflect.TypeFor[func(A, B, C)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A, B, C))
-		a, ok1 := argOf[A](in[0])
-		b, ok2 := argOf[B](in[1])
-		c, ok3 := argOf[C](in[2])
-		if !ok || !ok1 || !ok2 || !ok3 {
+		a, b, c, ok1 := args3[A, B, C](in)
+		if !ok || !ok1 {
 			return nil, false
 		}
 		f(a, b, c)
@@ -142,11 +157,8 @@ func void3[A, B, C any]() (reflect.Type, CallFunc) {
 func void4[A, B, C, D any]() (reflect.Type, CallFunc) {
 	return reflect.TypeFor[func(A, B, C, D)](), func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
 		f, ok := fn.Interface().(func(A, B, C, D))
-		a, ok1 := argOf[A](in[0])
-		b, ok2 := argOf[B](in[1])
-		c, ok3 := argOf[C](in[2])
-		d, ok4 := argOf[D](in[3])
-		if !ok || !ok1 || !ok2 || !ok3 || !ok4 {
+		a, b, c, d, ok1 := args4[A, B, C, D](in)
+		if !ok || !ok1 {
 			return nil, false
 		}
 		f(a, b, c, d)

@@ -118,3 +118,19 @@ func TestCallersMatchReflect(t *testing.T) {
 		t.Errorf("(*mat.Dense).Set through its caller: ok %v, m[1,0] = %v, want 7.5", ok, m.At(1, 0))
 	}
 }
+
+// TestCallerAllocations checks that a caller allocates only its result
+// slice beyond what the function itself allocates (reflect.Value.Call
+// allocates more, and a caller that moved its arguments or result to the
+// heap would too).
+func TestCallerAllocations(t *testing.T) {
+	x := ad.Const(1.0)
+	add := reflect.ValueOf(ad.Add)
+	in := []reflect.Value{reflect.ValueOf(x), reflect.ValueOf(x)}
+	c := Callers[add.Type()]
+	direct := testing.AllocsPerRun(100, func() { ad.Add(x, x) })
+	through := testing.AllocsPerRun(100, func() { c(add, in) })
+	if through > direct+1 {
+		t.Errorf("a call of ad.Add through its caller makes %.0f allocations, a direct call %.0f", through, direct)
+	}
+}
