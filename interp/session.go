@@ -121,13 +121,7 @@ type session struct {
 
 // registerCallers hands the interpreter the typed callers of the preloaded
 // packages' functions (symbols.Callers), once per process.
-var registerCallers = sync.OnceFunc(func() {
-	cs := make(map[reflect.Type]yaegi.Caller, len(symbols.Callers))
-	for t, c := range symbols.Callers {
-		cs[t] = c
-	}
-	yaegi.RegisterCallers(cs)
-})
+var registerCallers = sync.OnceFunc(func() { yaegi.RegisterCallers(symbols.Callers) })
 
 // newSession creates an interpreter with every preloaded package. stdout and
 // stderr receive what interpreted fmt/log calls print.

@@ -12,7 +12,7 @@ import (
 // when it cannot take an argument as it is (a value of another type
 // assignable to the parameter's); the call then goes through
 // reflect.Value.Call. (gopherprop)
-type Caller func(fn reflect.Value, in []reflect.Value) (out []reflect.Value, ok bool)
+type Caller = func(fn reflect.Value, in []reflect.Value) (out []reflect.Value, ok bool)
 
 var (
 	callersMu sync.Mutex
@@ -20,22 +20,30 @@ var (
 )
 
 // RegisterCallers makes interpreted calls of compiled functions of the
-// types in cs (func types; calls of methods are not concerned) use their
-// Callers. It adds to, and replaces, earlier registrations; code compiled
-// before keeps what it had.
+// types in cs use their Callers; a method of a compiled type is called
+// through the Caller of its method expression's type (receiver first). It
+// adds to, and replaces, earlier registrations; code compiled before keeps
+// what it had.
 func RegisterCallers(cs map[reflect.Type]Caller) {
 	callersMu.Lock()
 	defer callersMu.Unlock()
-	m := map[reflect.Type]Caller{}
-	if old := callers.Load(); old != nil {
+	callers.Store(mapWith(callers.Load(), cs))
+}
+
+// mapWith returns a new map holding the entries of *old (old may be nil)
+// and of add, for maps that are replaced, never changed, once published
+// (gopherprop).
+func mapWith[K comparable, V any](old *map[K]V, add map[K]V) *map[K]V {
+	m := make(map[K]V, len(add))
+	if old != nil {
 		for k, v := range *old {
 			m[k] = v
 		}
 	}
-	for k, v := range cs {
+	for k, v := range add {
 		m[k] = v
 	}
-	callers.Store(&m)
+	return &m
 }
 
 // callerFor returns the Caller registered for typ, or nil.

@@ -140,35 +140,26 @@ func newFrame(anc *frame, length int, id uint64) *frame {
 func allocFrame(length int) *frame {
 	switch {
 	case length <= 4:
-		b := new(struct {
-			f frame
-			d [4]reflect.Value
-		})
-		b.f.data = b.d[:length:length]
-		return &b.f
+		return frameWith[[4]reflect.Value](length)
 	case length <= 8:
-		b := new(struct {
-			f frame
-			d [8]reflect.Value
-		})
-		b.f.data = b.d[:length:length]
-		return &b.f
+		return frameWith[[8]reflect.Value](length)
 	case length <= 16:
-		b := new(struct {
-			f frame
-			d [16]reflect.Value
-		})
-		b.f.data = b.d[:length:length]
-		return &b.f
+		return frameWith[[16]reflect.Value](length)
 	case length <= 32:
-		b := new(struct {
-			f frame
-			d [32]reflect.Value
-		})
-		b.f.data = b.d[:length:length]
-		return &b.f
+		return frameWith[[32]reflect.Value](length)
 	}
 	return &frame{data: make([]reflect.Value, length)}
+}
+
+// frameWith allocates a frame together with D, an array of at least length
+// reflect.Values, which holds its slots.
+func frameWith[D any](length int) *frame {
+	b := new(struct {
+		f frame
+		d D
+	})
+	b.f.data = unsafe.Slice((*reflect.Value)(unsafe.Pointer(&b.d)), length)
+	return &b.f
 }
 
 func (f *frame) runid() uint64      { return atomic.LoadUint64(&f.id) }

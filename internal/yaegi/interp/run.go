@@ -1058,19 +1058,26 @@ type boundMethod struct {
 	recv reflect.Value // the receiver, before setReceiver
 }
 
-// calledHere reports whether n, a method selector, is the function of a
-// plain call (not go, not defer, not a call of a binary function): then the
-// call is the only reader of n's value, and n may hand it a boundMethod
-// (gopherprop).
-func calledHere(n *node) bool {
+// plainCallOf returns the call whose function n is, if that call is
+// neither deferred nor a go statement: then the call is the only reader of
+// n's value (gopherprop). It returns nil otherwise.
+func plainCallOf(n *node) *node {
 	c := n.anc
 	if c == nil || c.kind != callExpr || len(c.child) == 0 || c.child[0] != n {
-		return false
+		return nil
 	}
 	if c.anc != nil && (c.anc.kind == goStmt || c.anc.kind == deferStmt) {
-		return false
+		return nil
 	}
-	return !isBinCall(c, c.scope)
+	return c
+}
+
+// calledHere reports whether n, a method selector, is the function of a
+// plain call of an interpreted function: then n may hand the call a
+// boundMethod (gopherprop).
+func calledHere(n *node) bool {
+	c := plainCallOf(n)
+	return c != nil && !isBinCall(c, c.scope)
 }
 
 // binMethodCalledHere reports whether n, the selector of a method of a
@@ -1082,11 +1089,8 @@ func binMethodCalledHere(n *node) bool {
 	if _, ok := n.val.(int); !ok || n.action != aGetMethod || n.recv == nil || n.typ == nil || n.typ.rtype == nil {
 		return false
 	}
-	c := n.anc
-	if c == nil || c.kind != callExpr || len(c.child) == 0 || c.child[0] != n || c.action != aCall {
-		return false
-	}
-	if c.anc != nil && (c.anc.kind == goStmt || c.anc.kind == deferStmt) {
+	c := plainCallOf(n)
+	if c == nil || c.action != aCall {
 		return false
 	}
 	if t := n.child[0].typ; t == nil || t.TypeOf() == nil || t.TypeOf().Kind() == reflect.Interface {
@@ -1799,75 +1803,39 @@ func callBin(n *node) {
 	}
 }
 
-func getIndexBinMethod(n *node) {
-	// dest := genValue(n)
+// binMethod generates the selector n of the method n.val of the compiled
+// value recv returns: the bound method, or the receiver itself when
+// callBin calls the method (gopherprop).
+func binMethod(n *node, recv func(*frame) reflect.Value) {
 	i := n.findex
 	l := n.level
 	m := n.val.(int)
-	value := genValue(n.child[0])
 	next := getExec(n.tnext)
 
 	if binMethodCalledHere(n) {
-		// gopherprop: leave the receiver; callBin calls the method.
 		n.exec = func(f *frame) bltn {
-			getFrame(f, l).data[i] = value(f)
+			getFrame(f, l).data[i] = recv(f)
 			return next
 		}
 		return
 	}
-
 	n.exec = func(f *frame) bltn {
 		// Can not use .Set() because dest type contains the receiver and source not
-		// dest(f).Set(value(f).Method(m))
-		getFrame(f, l).data[i] = value(f).Method(m)
+		getFrame(f, l).data[i] = recv(f).Method(m)
 		return next
 	}
 }
 
+func getIndexBinMethod(n *node) { binMethod(n, genValue(n.child[0])) }
+
 func getIndexBinElemMethod(n *node) {
-	i := n.findex
-	l := n.level
-	m := n.val.(int)
 	value := genValue(n.child[0])
-	next := getExec(n.tnext)
-
-	if binMethodCalledHere(n) {
-		// gopherprop: leave the receiver; callBin calls the method.
-		n.exec = func(f *frame) bltn {
-			getFrame(f, l).data[i] = value(f).Elem()
-			return next
-		}
-		return
-	}
-
-	n.exec = func(f *frame) bltn {
-		// Can not use .Set() because dest type contains the receiver and source not
-		getFrame(f, l).data[i] = value(f).Elem().Method(m)
-		return next
-	}
+	binMethod(n, func(f *frame) reflect.Value { return value(f).Elem() })
 }
 
 func getIndexBinPtrMethod(n *node) {
-	i := n.findex
-	l := n.level
-	m := n.val.(int)
 	value := genValue(n.child[0])
-	next := getExec(n.tnext)
-
-	if binMethodCalledHere(n) {
-		// gopherprop: leave the receiver; callBin calls the method.
-		n.exec = func(f *frame) bltn {
-			getFrame(f, l).data[i] = value(f).Addr()
-			return next
-		}
-		return
-	}
-
-	n.exec = func(f *frame) bltn {
-		// Can not use .Set() because dest type contains the receiver and source not
-		getFrame(f, l).data[i] = value(f).Addr().Method(m)
-		return next
-	}
+	binMethod(n, func(f *frame) reflect.Value { return value(f).Addr() })
 }
 
 // getIndexArray returns array value from index.
@@ -2220,21 +2188,13 @@ func getMethodByName(n *node) {
 		}
 		if m == nil {
 			if m, li = typ.lookupMethod(name); m != nil {
-				old := seen.Load()
-				c := make(map[*itype]found, 1)
-				if old != nil {
-					for k, v := range *old {
-						c[k] = v
-					}
-				}
-				c[typ] = found{m, li}
-				seen.Store(&c)
+				seen.Store(mapWith(seen.Load(), map[*itype]found{typ: {m, li}}))
 			}
 		}
 		if m == nil {
 			// Finally search method recursively in embedded valueInterfaces.
 			var r reflect.Value
-			r, m, li = lookupMethodValue(val, name)
+			r, m, li = embeddedMethodValue(val, name)
 			if r.IsValid() {
 				getFrame(f, l).data[i] = r
 				return next
@@ -2266,6 +2226,13 @@ func lookupMethodValue(val valueInterface, name string) (r reflect.Value, m *nod
 	if m, li = val.node.typ.lookupMethod(name); m != nil {
 		return
 	}
+	return embeddedMethodValue(val, name)
+}
+
+// embeddedMethodValue is lookupMethodValue's search of the
+// valueInterfaces embedded in val (gopherprop: split out, so that
+// getMethodByName, which looks at val itself first, does not again).
+func embeddedMethodValue(val valueInterface, name string) (r reflect.Value, m *node, li []int) {
 	if !isStruct(val.node.typ) {
 		return
 	}
