@@ -55,7 +55,8 @@ type Op struct {
 	Backward func(g *Var, in []*Var, out *Var) []*Var
 	VJP      func(g any, in []any, out any) []any
 
-	part *loc // the part of its one input the op reads (Field, Index, Key), else nil
+	part *loc        // the part of its one input the op reads (Field, Index, Key), else nil
+	into forwardFunc // the op's entry in forwardsInto (session.go), set when that table is built
 }
 
 // Apply runs op on the inputs and records it on the tape of the inputs. If

@@ -3,6 +3,7 @@ package ad
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -633,6 +634,67 @@ func TestConcurrentGradients(t *testing.T) {
 		if g := <-done; g != want {
 			t.Fatalf("concurrent gradient %+v, want %+v", g, want)
 		}
+	}
+}
+
+func TestFieldOpsPerType(t *testing.T) {
+	// Field caches its ops per type. Types whose fields have the same names
+	// at other positions, read in turn on several goroutines, each get
+	// their own fields: f = 2·X + 3·Y − Z, so ∂f = (2, 3, −1) by name.
+	type xyz struct{ X, Y, Z float64 }
+	type zyx struct{ Z, Y, X float64 }
+	type yx struct {
+		Pad string
+		Y   float64
+		X   float64
+		Z   float64
+	}
+	f := func(s *Var) *Var {
+		return Sub(Add(Scale(Scalar(2), Field(s, "X")), Scale(Scalar(3), Field(s, "Y"))), Field(s, "Z"))
+	}
+	check := func(got, want float64, what string) error {
+		if got != want {
+			return fmt.Errorf("%s = %v, want %v", what, got, want)
+		}
+		return nil
+	}
+	run := func() error {
+		for i := 0; i < 30; i++ {
+			var g1 xyz
+			if y := Grad(f, xyz{1, 2, 3}, &g1).(float64); y != 2+6-3 {
+				return fmt.Errorf("xyz: f = %v", y)
+			}
+			var g2 *zyx
+			if y := Grad(f, &zyx{Z: 3, Y: 2, X: 1}, &g2).(float64); y != 2+6-3 {
+				return fmt.Errorf("zyx: f = %v", y)
+			}
+			var g3 yx
+			if y := Eval(f, yx{"p", 2, 1, 3}).(float64); y != 2+6-3 {
+				return fmt.Errorf("yx: f = %v", y)
+			}
+			Grad(f, yx{"p", 2, 1, 3}, &g3)
+			if err := errors.Join(check(g1.X, 2, "xyz ∂X"), check(g1.Y, 3, "xyz ∂Y"), check(g1.Z, -1, "xyz ∂Z"),
+				check(g2.X, 2, "zyx ∂X"), check(g2.Y, 3, "zyx ∂Y"), check(g2.Z, -1, "zyx ∂Z"),
+				check(g3.X, 2, "yx ∂X"), check(g3.Y, 3, "yx ∂Y"), check(g3.Z, -1, "yx ∂Z")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make(chan error)
+	for k := 0; k < 4; k++ {
+		go func() { errs <- run() }()
+	}
+	for k := 0; k < 4; k++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A missing field still panics with the type's field list, also once
+	// the type's other fields are cached.
+	msg := panics(func() { Grad(func(s *Var) *Var { return Field(s, "W") }, xyz{}, nil) })
+	if !strings.Contains(msg, `has no field "W" (fields: X, Y, Z)`) {
+		t.Fatalf("%q", msg)
 	}
 }
 

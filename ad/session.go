@@ -68,19 +68,25 @@ func (s *Session) GradN(f func(xs []*Var) *Var, xs []any, dxs []any) any {
 // call. Unlike Eval (the package function), the inputs are Vars recorded
 // on a tape, as in Grad, but no backward pass runs.
 func (s *Session) Eval(f func(x *Var) *Var, x any) any {
-	return s.EvalN(func(xs []*Var) *Var { return f(xs[0]) }, []any{x})
+	t := s.begin("Session.Eval", x)
+	defer s.end(t)
+	return result(f(t.Input(x)))
 }
 
 // EvalN runs f at xs and returns its value, valid until the session's next
 // call.
 func (s *Session) EvalN(f func(xs []*Var) *Var, xs []any) any {
-	t := s.begin("Session.EvalN", xs)
+	t := s.begin("Session.EvalN", xs...)
 	defer s.end(t)
 	in := make([]*Var, len(xs))
 	for i, x := range xs {
 		in[i] = t.Input(x)
 	}
-	y := f(in)
+	return result(f(in))
+}
+
+// result is the value of the Var an evaluated function returned.
+func result(y *Var) any {
 	if y == nil {
 		panic("ad: the function returned a nil *Var")
 	}
@@ -88,7 +94,7 @@ func (s *Session) EvalN(f func(xs []*Var) *Var, xs []any) any {
 }
 
 func (s *Session) gradN(name string, f func(xs []*Var) *Var, xs []any, seed any, dxs []any) any {
-	t := s.begin(name, xs)
+	t := s.begin(name, xs...)
 	defer s.end(t)
 	return runGrad(t, name, f, xs, seed, dxs)
 }
@@ -96,11 +102,12 @@ func (s *Session) gradN(name string, f func(xs []*Var) *Var, xs []any, seed any,
 // begin starts a call: a fresh tape on the session's node list, forward
 // storage and Var storage. A Var kept from an earlier call is either an
 // input (its tape is that call's, another computation) or marked stale.
-func (s *Session) begin(name string, xs []any) *Tape {
+func (s *Session) begin(name string, xs ...any) *Tape {
 	if s.busy {
 		panic(fmt.Sprintf("ad.%s: the session is already running a function; a Session runs one call at a time (use another Session for nested or concurrent calls)", name))
 	}
 	s.busy = true
+	forwardsInto() // the ops' into fields are set from here on
 	s.bufs.start(xs)
 	nodes := s.nodes
 	s.nodes = nil
@@ -156,8 +163,10 @@ func plainForward(f forwardFunc) func(in []any) any {
 // session to write into its buffers; an op without an entry runs its
 // Forward. The same functions are the ops' Forward (with no buffers), and
 // TestForwardsIntoMatchForward checks every entry against it with reused,
-// dirty buffers. Built on first use, after the package's init functions
-// built the ops.
+// dirty buffers. Built on first use (every session call uses it first),
+// after the package's init functions built the ops; building it also sets
+// each op's into field to its entry, which a session reads instead of
+// looking the op up on every step.
 var forwardsInto = sync.OnceValue(func() map[*Op]forwardFunc {
 	m := map[*Op]forwardFunc{
 		addOp:           addForward,
@@ -181,6 +190,9 @@ var forwardsInto = sync.OnceValue(func() map[*Op]forwardFunc {
 	}
 	for _, d := range unaryDefs {
 		m[*d.op] = unaryForward(d)
+	}
+	for op, f := range m {
+		op.into = f
 	}
 	return m
 })
@@ -221,7 +233,7 @@ func (t *Tape) forward(op *Op, in []any) any {
 
 // forward runs op on the input values in with b's storage.
 func (b *fwdBufs) forward(op *Op, in []any) any {
-	f := forwardsInto()[op]
+	f := op.into
 	if f == nil {
 		return op.Forward(in)
 	}

@@ -3,8 +3,10 @@ package ad
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // fieldIndex caches the index of a named field per struct type.
@@ -61,20 +63,71 @@ func Field(s *Var, name string) *Var {
 	if s == nil {
 		panic("ad.Field: nil *Var")
 	}
-	k := fieldKey{reflect.TypeOf(s.val), name}
-	if op, ok := fieldOps.Load(k); ok {
-		return Apply(op.(*Op), s)
+	t := reflect.TypeOf(s.val)
+	tab := lastFieldOps.Load()
+	if tab == nil || tab.t != t {
+		tab = nil
+		if v, ok := fieldOps.Load(t); ok {
+			tab = v.(*fieldOpsOf)
+			lastFieldOps.Store(tab)
+		}
 	}
-	l := fieldLoc("Field", s.val, name)
-	op := getOp("Field "+name, l)
-	fieldOps.Store(k, op)
-	return Apply(op, s)
+	if tab != nil {
+		if op := tab.op(name); op != nil {
+			return Apply(op, s)
+		}
+	}
+	return Apply(newFieldOp(t, s.val, name), s)
 }
 
-// fieldOps caches the op of Field per struct type and field name: the op
-// depends only on the field's position, and building it per call would
-// dominate the cost of reading a field.
-var fieldOps sync.Map // fieldKey → *Op
+// fieldOpsOf holds the ops of Field made so far for one type (a struct or
+// a pointer to one), by field name: the op depends only on the field's
+// position, and building it per call would dominate the cost of reading a
+// field. A published table never changes; adding an op publishes a copy.
+type fieldOpsOf struct {
+	t     reflect.Type
+	names []string
+	ops   []*Op
+}
+
+// op returns the op of the named field, or nil if it is not made yet.
+func (f *fieldOpsOf) op(name string) *Op {
+	for i, n := range f.names {
+		if n == name {
+			return f.ops[i]
+		}
+	}
+	return nil
+}
+
+var (
+	fieldOps     sync.Map                   // reflect.Type → *fieldOpsOf
+	fieldOpsMu   sync.Mutex                 // serializes newFieldOp
+	lastFieldOps atomic.Pointer[fieldOpsOf] // the table Field read last: most models read the fields of one or two types
+)
+
+// newFieldOp returns the op of Field for the named field of x, of type t,
+// making it and publishing it if it is not made yet. It panics if x has no
+// such field.
+func newFieldOp(t reflect.Type, x any, name string) *Op {
+	l := fieldLoc("Field", x, name)
+	fieldOpsMu.Lock()
+	defer fieldOpsMu.Unlock()
+	tab := &fieldOpsOf{t: t}
+	if v, ok := fieldOps.Load(t); ok {
+		old := v.(*fieldOpsOf)
+		if op := old.op(name); op != nil {
+			return op
+		}
+		tab.names, tab.ops = slices.Clone(old.names), slices.Clone(old.ops)
+	}
+	op := getOp("Field "+name, l)
+	tab.names = append(tab.names, name)
+	tab.ops = append(tab.ops, op)
+	fieldOps.Store(t, tab)
+	lastFieldOps.Store(tab)
+	return op
+}
 
 // fieldNames lists the names of the fields of struct type t.
 func fieldNames(t reflect.Type) string {
