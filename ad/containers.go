@@ -3,8 +3,11 @@ package ad
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -237,7 +240,52 @@ func indexLoc(op string, x any, i int) loc {
 // panics if x holds neither or i is out of range, naming the length.
 func Index(x *Var, i int) *Var {
 	l := indexLoc("Index", x.val, i)
-	return Apply(getOp(fmt.Sprintf("Index %d", i), l), x)
+	if i >= maxIndexOps {
+		return Apply(getOp(fmt.Sprintf("Index %d", i), l), x)
+	}
+	k := 0
+	if l.kind == locVec {
+		k = 1
+	}
+	if ops := indexOps[k].Load(); ops != nil && i < len(*ops) {
+		return Apply((*ops)[i], x)
+	}
+	return Apply(newIndexOp(k, l), x)
+}
+
+// indexOps holds the ops of Index for slice elements (0) and vector
+// elements (1), by index, made on first use: like Field's, they depend only
+// on the position, and building one per call (its name, its closures) cost
+// more than the read. Indexes from maxIndexOps on are not kept, so that
+// reading every element of a long vector does not keep an op per element.
+// A published list never changes; newIndexOp publishes a longer copy.
+var (
+	indexOps   [2]atomic.Pointer[[]*Op]
+	indexOpsMu sync.Mutex
+)
+
+const maxIndexOps = 256
+
+// newIndexOp returns the op of Index at l (of kind k in indexOps), making
+// the ops up to l.index.
+func newIndexOp(k int, l loc) *Op {
+	indexOpsMu.Lock()
+	defer indexOpsMu.Unlock()
+	var ops []*Op
+	if old := indexOps[k].Load(); old != nil {
+		ops = *old
+	}
+	if l.index < len(ops) {
+		return ops[l.index]
+	}
+	ops = slices.Clone(ops)
+	for i := len(ops); i <= l.index; i++ {
+		li := l
+		li.index = i
+		ops = append(ops, getOp(fmt.Sprintf("Index %d", i), li))
+	}
+	indexOps[k].Store(&ops)
+	return ops[l.index]
 }
 
 // SetIndex returns a copy of the slice (or vector) held by x with element i

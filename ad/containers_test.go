@@ -1,6 +1,7 @@
 package ad
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -344,5 +345,61 @@ func TestNestedContainers(t *testing.T) {
 	}, []any{&inner{A: 0.3, V: randVec(r, 3)}}, 0)
 	if res.MaxRelErr > 1e-6 || res.Checked != 4 {
 		t.Fatalf("%v", res)
+	}
+}
+
+func TestIndexOps(t *testing.T) {
+	// Index keeps one op per kind and position below maxIndexOps: slice
+	// elements and vector elements at the same index are different ops,
+	// indexes from maxIndexOps on get a fresh op, and all of them read the
+	// right element, on several goroutines at once. Gradients against
+	// finite differences.
+	n := maxIndexOps + 44
+	v := mat.NewVecDense(n, nil)
+	s := make([]float64, n)
+	for i := range s {
+		v.SetVec(i, 0.5+float64(i%7)/10)
+		s[i] = 1 + float64(i%5)/10
+	}
+	idx := []int{0, 3, 3, maxIndexOps - 1, maxIndexOps, n - 1}
+	f := func(xs []*Var) *Var {
+		acc := Scalar(0)
+		for k, i := range idx {
+			acc = Add(acc, Mul(Scalar(float64(k+1)), Mul(Index(xs[0], i), Sin(Index(xs[1], i)))))
+		}
+		return acc
+	}
+	want := 0.0
+	for k, i := range idx {
+		want += float64(k+1) * v.AtVec(i) * math.Sin(s[i])
+	}
+	errs := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for r := 0; r < 20; r++ {
+				if y := EvalN(f, []any{v, s}).(float64); math.Abs(y-want) > 1e-12 {
+					errs <- fmt.Errorf("f = %v, want %v", y, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := CheckGrad(f, []any{v, s}, 0); r.MaxRelErr > 1e-6 {
+		t.Fatalf("gradient: %v", r)
+	}
+	// Reading an element makes no op: what is left is the Var and the
+	// scalar it holds.
+	g := func(xs []*Var) *Var { return Index(xs[0], 3) }
+	EvalN(g, []any{v})
+	a := testing.AllocsPerRun(20, func() { EvalN(g, []any{v}) })
+	t.Logf("EvalN of one Index: %v allocations", a)
+	if a > 4 {
+		t.Errorf("EvalN of one Index makes %v allocations", a)
 	}
 }

@@ -2220,6 +2220,13 @@ func (t *itype) refType(ctx *refTypeContext) reflect.Type {
 
 // TypeOf returns the reflection type of dynamic interpreter type t.
 func (t *itype) TypeOf() reflect.Type {
+	// gopherprop: the type of a complete type is built once; refType(nil)
+	// would return it too, after allocating a context and the type's name
+	// (calls of interpreted functions from compiled code ask for each
+	// argument's type on every call).
+	if t.rtype != nil && !t.incomplete && t.cat != nilT {
+		return t.rtype
+	}
 	return t.refType(nil)
 }
 
