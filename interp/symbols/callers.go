@@ -20,14 +20,45 @@ var Callers = map[reflect.Type]CallFunc{}
 
 func addCaller(t reflect.Type, c CallFunc) { Callers[t] = c }
 
-// argOf returns v as an A, or false.
+// argOf returns v as an A, or false. Strings, float64s, ints and bools
+// (exactly those types) are read without boxing them, which
+// reflect.Value.Interface does for a value in an interpreter's frame.
 func argOf[A any](v reflect.Value) (a A, ok bool) {
 	if !v.IsValid() || !v.CanInterface() {
 		return a, false
 	}
+	switch p := any(&a).(type) {
+	case *string:
+		if v.Type() == stringType {
+			*p = v.String()
+			return a, true
+		}
+	case *float64:
+		if v.Type() == float64Type {
+			*p = v.Float()
+			return a, true
+		}
+	case *int:
+		if v.Type() == intType {
+			*p = int(v.Int())
+			return a, true
+		}
+	case *bool:
+		if v.Type() == boolType {
+			*p = v.Bool()
+			return a, true
+		}
+	}
 	a, ok = v.Interface().(A)
 	return a, ok
 }
+
+var (
+	stringType  = reflect.TypeFor[string]()
+	float64Type = reflect.TypeFor[float64]()
+	intType     = reflect.TypeFor[int]()
+	boolType    = reflect.TypeFor[bool]()
+)
 
 // resultOf returns r as reflect.Value.Call returns a result of type R:
 // with R's type even when R is an interface type (iface).

@@ -133,4 +133,33 @@ func TestCallerAllocations(t *testing.T) {
 	if through > direct+1 {
 		t.Errorf("a call of ad.Add through its caller makes %.0f allocations, a direct call %.0f", through, direct)
 	}
+	// Arguments of basic types taken from the interpreter's frames
+	// (addressable values) are read without boxing them: the one extra
+	// allocation is still the result slice.
+	s := ad.Const(struct{ W, B float64 }{1, 2})
+	field := reflect.ValueOf(ad.Field)
+	name := reflect.New(reflect.TypeFor[string]()).Elem()
+	name.SetString("W")
+	fc := Callers[field.Type()]
+	fin := []reflect.Value{reflect.ValueOf(s), name}
+	if out, ok := fc(field, fin); !ok || out[0].Interface().(*ad.Var).Float() != 1 {
+		t.Fatalf("Field through its caller: %v, %v", out, ok)
+	}
+	direct = testing.AllocsPerRun(100, func() { ad.Field(s, "W") })
+	through = testing.AllocsPerRun(100, func() { fc(field, fin) })
+	if through > direct+1 {
+		t.Errorf("a call of ad.Field with a string from a frame makes %.0f allocations, a direct call %.0f", through, direct)
+	}
+	scalar := reflect.ValueOf(ad.Scalar)
+	f := reflect.New(reflect.TypeFor[float64]()).Elem()
+	f.SetFloat(2.5)
+	sc := Callers[scalar.Type()]
+	if out, ok := sc(scalar, []reflect.Value{f}); !ok || out[0].Interface().(*ad.Var).Float() != 2.5 {
+		t.Fatalf("Scalar through its caller: %v, %v", out, ok)
+	}
+	sin := []reflect.Value{f}
+	// The Var, the float64 it holds, and the result slice.
+	if through = testing.AllocsPerRun(100, func() { sc(scalar, sin) }); through > 3 {
+		t.Errorf("a call of ad.Scalar with a float64 from a frame makes %.0f allocations, want 3 (the Var, its value and the result slice)", through)
+	}
 }
