@@ -7,7 +7,9 @@ import "reflect"
 // generic call machinery. It reports false, having called nothing, when an
 // argument is not exactly of its parameter's type (a value of another type
 // assignable to it, a nil interface); the caller then uses
-// reflect.Value.Call.
+// reflect.Value.Call. A function's result is returned in in's first
+// element (in[:1]), so a call allocates no result slice: the caller must
+// not need in after a call that succeeded.
 type CallFunc = func(fn reflect.Value, in []reflect.Value) (out []reflect.Value, ok bool)
 
 // Callers maps a function type to its CallFunc: one for each signature of
@@ -98,8 +100,8 @@ func args4[A, B, C, D any](in []reflect.Value) (A, B, C, D, bool) {
 	return a, b, c, d, ok && ok4
 }
 
-// caller1 to caller4 call functions with one result, void1 to void4
-// functions without (methods such as Set).
+// caller1 to caller4 call functions with one result, which they return in
+// in[:1], void1 to void4 functions without (methods such as Set).
 
 func caller1[A, R any]() (reflect.Type, CallFunc) {
 	iface := isIface[R]()
@@ -109,7 +111,8 @@ func caller1[A, R any]() (reflect.Type, CallFunc) {
 		if !ok || !ok1 {
 			return nil, false
 		}
-		return []reflect.Value{resultOf(f(a), iface)}, true
+		in[0] = resultOf(f(a), iface)
+		return in[:1], true
 	}
 }
 
@@ -121,7 +124,8 @@ func caller2[A, B, R any]() (reflect.Type, CallFunc) {
 		if !ok || !ok1 {
 			return nil, false
 		}
-		return []reflect.Value{resultOf(f(a, b), iface)}, true
+		in[0] = resultOf(f(a, b), iface)
+		return in[:1], true
 	}
 }
 
@@ -133,7 +137,8 @@ func caller3[A, B, C, R any]() (reflect.Type, CallFunc) {
 		if !ok || !ok1 {
 			return nil, false
 		}
-		return []reflect.Value{resultOf(f(a, b, c), iface)}, true
+		in[0] = resultOf(f(a, b, c), iface)
+		return in[:1], true
 	}
 }
 
@@ -145,7 +150,8 @@ func caller4[A, B, C, D, R any]() (reflect.Type, CallFunc) {
 		if !ok || !ok1 {
 			return nil, false
 		}
-		return []reflect.Value{resultOf(f(a, b, c, d), iface)}, true
+		in[0] = resultOf(f(a, b, c, d), iface)
+		return in[:1], true
 	}
 }
 

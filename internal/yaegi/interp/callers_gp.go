@@ -11,7 +11,9 @@ import (
 // reflect's generic call path. It reports false, having called nothing,
 // when it cannot take an argument as it is (a value of another type
 // assignable to the parameter's); the call then goes through
-// reflect.Value.Call. (gopherprop)
+// reflect.Value.Call. It may return its results in in's storage: the
+// interpreter hands it a slice it does not use after the call.
+// (gopherprop)
 type Caller = func(fn reflect.Value, in []reflect.Value) (out []reflect.Value, ok bool)
 
 var (

@@ -425,6 +425,68 @@ func run() int {
 	}
 }
 
+// probeVec is a compiled type whose method Scale a test calls through a
+// registered Caller.
+type probeVec struct{ x float64 }
+
+func (v *probeVec) Scale(f float64) *probeVec { v.x *= f; return v }
+
+// TestMethodCallerAllocations counts what a call of a compiled method
+// through a Caller costs the interpreter: one slice for the receiver and
+// the arguments together (it was two: the arguments, then a copy with the
+// receiver in front), when the Caller returns its result in the slice it
+// was given, as interp/symbols' do.
+func TestMethodCallerAllocations(t *testing.T) {
+	scale := (*probeVec).Scale
+	interp.RegisterCallers(map[reflect.Type]interp.Caller{
+		reflect.TypeOf(scale): func(fn reflect.Value, in []reflect.Value) ([]reflect.Value, bool) {
+			v, ok := in[0].Interface().(*probeVec)
+			if !ok || in[1].Type() != reflect.TypeFor[float64]() {
+				return nil, false
+			}
+			in[0] = reflect.ValueOf(fn.Interface().(func(*probeVec, float64) *probeVec)(v, in[1].Float()))
+			return in[:1], true
+		},
+	})
+	i := interp.New(interp.Options{})
+	err := i.Use(interp.Exports{"probe/probe": {
+		"Vec": reflect.ValueOf((*probeVec)(nil)),
+		"New": reflect.ValueOf(func() *probeVec { return &probeVec{x: 1} }),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(`package main
+
+import "probe"
+
+var v = probe.New()
+
+func scale(n int) int {
+	for k := 0; k < n; k++ {
+		v.Scale(1)
+	}
+	v = v.Scale(2)
+	return n
+}`); err != nil {
+		t.Fatal(err)
+	}
+	run := callKind(t, i, "scale")
+	run(10)
+	perCall := testing.AllocsPerRun(5, func() { run(1000) }) / 1000
+	t.Logf("%.2f allocations per call", perCall)
+	if perCall > 1.05 {
+		t.Errorf("a compiled method's call through a Caller makes %.2f allocations, want 1", perCall)
+	}
+	w, err := i.Eval("v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Interface().(*probeVec).x; got != 1<<7 {
+		t.Errorf("v.x = %v after 7 doublings, want 128", got)
+	}
+}
+
 // runMain evaluates src, a main package with the standard library, and
 // returns what its run() string returns.
 func runMain(t *testing.T, src string) string {

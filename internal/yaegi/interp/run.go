@@ -1564,6 +1564,10 @@ func callBin(n *node) {
 	}
 
 	// Determine if we should use `Call` or `CallSlice` on the function Value.
+	// callFn gets the arguments after reserve free slots (gopherprop: a
+	// compiled method's call puts its receiver there, so that the receiver
+	// and the arguments are one allocation).
+	reserve := 0
 	callFn := func(v reflect.Value, in []reflect.Value) []reflect.Value { return v.Call(in) }
 	if n.action == aCallSlice {
 		callFn = func(v reflect.Value, in []reflect.Value) []reflect.Value { return v.CallSlice(in) }
@@ -1573,7 +1577,10 @@ func callBin(n *node) {
 		// Caller when there is one.
 		m := c0.val.(int)
 		var expr atomic.Pointer[methodExpr]
-		callFn = func(r reflect.Value, in []reflect.Value) []reflect.Value {
+		// The arguments come after one free slot, where the receiver
+		// goes (see reserve below).
+		reserve = 1
+		callFn = func(r reflect.Value, args []reflect.Value) []reflect.Value {
 			e := expr.Load()
 			if e == nil || e.recv != r.Type() {
 				fn := r.Type().Method(m).Func
@@ -1581,14 +1588,12 @@ func callBin(n *node) {
 				expr.Store(e)
 			}
 			if e.call != nil {
-				args := make([]reflect.Value, len(in)+1)
 				args[0] = r
-				copy(args[1:], in)
 				if out, ok := e.call(e.fn, args); ok {
 					return out
 				}
 			}
-			return r.Method(m).Call(in)
+			return r.Method(m).Call(args[1:])
 		}
 	} else if c := callerFor(funcType); c != nil && c0.recv == nil {
 		// gopherprop: a compiled function of a type with a registered
@@ -1692,9 +1697,9 @@ func callBin(n *node) {
 	case n.anc.kind == goStmt:
 		// Execute function in a goroutine, discard results.
 		n.exec = func(f *frame) bltn {
-			in := make([]reflect.Value, l)
+			in := make([]reflect.Value, reserve+l)
 			for i, v := range values {
-				in[i] = getBinValue(getMapType, v, f)
+				in[reserve+i] = getBinValue(getMapType, v, f)
 			}
 			go callFn(value(f), in)
 			return tnext
@@ -1704,9 +1709,9 @@ func callBin(n *node) {
 		index := n.findex
 		level := n.level
 		n.exec = func(f *frame) bltn {
-			in := make([]reflect.Value, l)
+			in := make([]reflect.Value, reserve+l)
 			for i, v := range values {
-				in[i] = getBinValue(getMapType, v, f)
+				in[reserve+i] = getBinValue(getMapType, v, f)
 			}
 			res := callFn(value(f), in)
 			b := res[0].Bool()
@@ -1736,9 +1741,9 @@ func callBin(n *node) {
 				}
 			}
 			n.exec = func(f *frame) bltn {
-				in := make([]reflect.Value, l)
+				in := make([]reflect.Value, reserve+l)
 				for i, v := range values {
-					in[i] = getBinValue(getMapType, v, f)
+					in[reserve+i] = getBinValue(getMapType, v, f)
 				}
 				out := callFn(value(f), in)
 				for i, v := range rvalues {
@@ -1764,9 +1769,9 @@ func callBin(n *node) {
 			// directly in the frame location of outputs of the current function.
 			b := childPos(n)
 			n.exec = func(f *frame) bltn {
-				in := make([]reflect.Value, l)
+				in := make([]reflect.Value, reserve+l)
 				for i, v := range values {
-					in[i] = getBinValue(getMapType, v, f)
+					in[reserve+i] = getBinValue(getMapType, v, f)
 				}
 				out := callFn(value(f), in)
 				for i, v := range out {
@@ -1780,9 +1785,9 @@ func callBin(n *node) {
 			}
 		default:
 			n.exec = func(f *frame) bltn {
-				in := make([]reflect.Value, l)
+				in := make([]reflect.Value, reserve+l)
 				for i, v := range values {
-					in[i] = getBinValue(getMapType, v, f)
+					in[reserve+i] = getBinValue(getMapType, v, f)
 				}
 				out := callFn(value(f), in)
 				for i := 0; i < len(out); i++ {
