@@ -1776,7 +1776,7 @@ func callBin(n *node) {
 				out := callFn(value(f), in)
 				for i, v := range out {
 					dest := f.data[b+i]
-					if _, ok := dest.Interface().(valueInterface); ok {
+					if _, ok := toValueInterface(dest); ok { // gopherprop: as below
 						v = reflect.ValueOf(valueInterface{value: v})
 					}
 					dest.Set(v)
@@ -1797,7 +1797,9 @@ func callBin(n *node) {
 						continue
 					}
 					dest := getFrame(f, n.level).data[n.findex+i]
-					if _, ok := dest.Interface().(valueInterface); ok {
+					// gopherprop: toValueInterface, not dest.Interface(), which
+					// boxed a result of a non-pointer type on every call.
+					if _, ok := toValueInterface(dest); ok {
 						r = reflect.ValueOf(valueInterface{value: r})
 					}
 					dest.Set(r)

@@ -207,8 +207,14 @@ func genValueRangeArray(n *node) func(*frame) reflect.Value {
 		if len(n.typ.val.field) > 0 {
 			return func(f *frame) reflect.Value {
 				val := value(f)
-				v := []valueInterface{}
+				// gopherprop: sized once, and the elements read in place
+				// (toValueInterface) instead of boxed one by one.
+				v := make([]valueInterface, 0, val.Len())
 				for i := 0; i < val.Len(); i++ {
+					if vi, ok := toValueInterface(val.Index(i)); ok {
+						v = append(v, vi)
+						continue
+					}
 					switch av := val.Index(i).Interface().(type) {
 					case []valueInterface:
 						v = append(v, av...)
