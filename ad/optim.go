@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -66,7 +67,7 @@ func (o *SGD) Step(params, grads any) {
 	if o.Momentum != 0 && o.velocity == nil {
 		o.velocity = map[string][]float64{}
 	}
-	optWalkParams("SGD.Step", params, grads, func(key, name string, p, g []float64) {
+	optWalkParams("SGD.Step", params, grads, func(at *optWalker, p, g []float64) {
 		lr, wd := o.LR, o.WeightDecay
 		if o.Momentum == 0 {
 			if wd == 0 {
@@ -79,9 +80,10 @@ func (o *SGD) Step(params, grads any) {
 			return
 		}
 		mu := o.Momentum
+		key := at.key()
 		v, ok := o.velocity[key]
 		if ok && len(v) != len(p) {
-			panic(fmt.Sprintf("ad.SGD.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", name, len(v), len(p)))
+			panic(fmt.Sprintf("ad.SGD.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", at.name(), len(v), len(p)))
 		}
 		if !ok {
 			v = make([]float64, len(p))
@@ -146,10 +148,11 @@ func (o *Adam) Step(params, grads any) {
 	bc1 := 1 - math.Pow(b1, float64(o.t))
 	sqrtBC2 := math.Sqrt(1 - math.Pow(b2, float64(o.t)))
 	stepSize := o.LR / bc1
-	optWalkParams("Adam.Step", params, grads, func(key, name string, p, g []float64) {
+	optWalkParams("Adam.Step", params, grads, func(at *optWalker, p, g []float64) {
+		key := at.key()
 		m, ok := o.m[key]
 		if ok && len(m) != len(p) {
-			panic(fmt.Sprintf("ad.Adam.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", name, len(m), len(p)))
+			panic(fmt.Sprintf("ad.Adam.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", at.name(), len(m), len(p)))
 		}
 		if !ok {
 			m = make([]float64, len(p))
@@ -202,9 +205,10 @@ func Minimize(f func(params *Var) *Var, params any, opt Optimizer, steps int) []
 
 // optWalkParams calls fn for every float64 component block of params that has
 // a gradient in grads, with p (the parameter's storage, or a copy written
-// back after fn returns) and g (the gradient, read only). key identifies the
-// block by position, name by field names for messages.
-func optWalkParams(op string, params, grads any, fn func(key, name string, p, g []float64)) {
+// back after fn returns) and g (the gradient, read only). fn may ask at for
+// the block's key (its position, for per-parameter state) and its name (by
+// field names, for messages); both are built only when asked for.
+func optWalkParams(op string, params, grads any, fn func(at *optWalker, p, g []float64)) {
 	pv := reflect.ValueOf(params)
 	if !pv.IsValid() {
 		panic(fmt.Sprintf("ad.%s: params is nil", op))
@@ -218,12 +222,63 @@ func optWalkParams(op string, params, grads any, fn func(key, name string, p, g 
 		panic(fmt.Sprintf("ad.%s: params must be a pointer to the parameters (e.g. &net) so they can be updated in place, got %T", op, params))
 	}
 	w := optWalker{op: op, fn: fn}
-	w.walk(pv, reflect.ValueOf(grads), "", "params")
+	w.path = w.buf[:0]
+	w.walk(pv, reflect.ValueOf(grads))
 }
 
+// An optWalker walks parameters and their gradients together; path is
+// where it is.
 type optWalker struct {
-	op string
-	fn func(key, name string, p, g []float64)
+	op   string
+	fn   func(at *optWalker, p, g []float64)
+	path []optStep
+	buf  [6]optStep // the path's storage up to six steps deep
+}
+
+// An optStep is one step of a path into the parameters: a struct field
+// (field is its name), a slice or array element, or a map entry (key).
+type optStep struct {
+	i     int
+	field string
+	key   string
+	isKey bool
+}
+
+// key returns the position of the current block: "/" and the field or
+// element index, or "/{key}", per step.
+func (w *optWalker) key() string {
+	var b strings.Builder
+	for _, s := range w.path {
+		if s.isKey {
+			b.WriteString("/{" + s.key + "}")
+		} else {
+			b.WriteString("/" + strconv.Itoa(s.i))
+		}
+	}
+	return b.String()
+}
+
+// name returns the current block's name for messages: params.Field[3]["k"].
+func (w *optWalker) name() string {
+	b := "params"
+	for _, s := range w.path {
+		switch {
+		case s.isKey:
+			b += fmt.Sprintf("[%q]", s.key)
+		case s.field != "":
+			b += "." + s.field
+		default:
+			b += fmt.Sprintf("[%d]", s.i)
+		}
+	}
+	return b
+}
+
+// down walks p and g one step further along the path.
+func (w *optWalker) down(p, g reflect.Value, s optStep) {
+	w.path = append(w.path, s)
+	w.walk(p, g)
+	w.path = w.path[:len(w.path)-1]
 }
 
 // optDeref follows pointers and interfaces (except to vectors and matrices).
@@ -248,7 +303,7 @@ func optIsNil(v reflect.Value) bool {
 	return false
 }
 
-func (w *optWalker) walk(p, g reflect.Value, key, name string) {
+func (w *optWalker) walk(p, g reflect.Value) {
 	p, g = optDeref(p), optDeref(g)
 	if optIsNil(p) || optIsNil(g) {
 		return
@@ -258,16 +313,16 @@ func (w *optWalker) walk(p, g reflect.Value, key, name string) {
 		pm := p.Interface().(*mat.Dense)
 		gm, ok := g.Interface().(*mat.Dense)
 		if !ok {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, describe(g.Interface()), describe(pm)))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, w.name(), describe(g.Interface()), describe(pm)))
 		}
 		pr, pc := pm.Dims()
 		gr, gc := gm.Dims()
 		if pr != gr || pc != gc {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, describe(gm), describe(pm)))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, w.name(), describe(gm), describe(pm)))
 		}
 		pd, pcopy := optDenseData(pm)
 		gd, _ := optDenseData(gm)
-		w.fn(key, name, pd, gd)
+		w.fn(w, pd, gd)
 		if pcopy {
 			pm.Copy(mat.NewDense(pr, pc, pd))
 		}
@@ -276,11 +331,11 @@ func (w *optWalker) walk(p, g reflect.Value, key, name string) {
 		pvv := p.Interface().(*mat.VecDense)
 		gvv, ok := g.Interface().(*mat.VecDense)
 		if !ok || gvv.Len() != pvv.Len() {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, describe(g.Interface()), describe(pvv)))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, w.name(), describe(g.Interface()), describe(pvv)))
 		}
 		pd, pcopy := optVecData(pvv)
 		gd, _ := optVecData(gvv)
-		w.fn(key, name, pd, gd)
+		w.fn(w, pd, gd)
 		if pcopy {
 			pvv.CopyVec(mat.NewVecDense(len(pd), pd))
 		}
@@ -289,36 +344,36 @@ func (w *optWalker) walk(p, g reflect.Value, key, name string) {
 	switch p.Kind() {
 	case reflect.Float64, reflect.Float32:
 		if g.Kind() != reflect.Float64 && g.Kind() != reflect.Float32 {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is a scalar", w.op, name, g.Type()))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is a scalar", w.op, w.name(), g.Type()))
 		}
 		if !p.CanSet() {
-			panic(fmt.Sprintf("ad.%s: cannot update the scalar %s in place: pass a pointer to the parameters (e.g. &net)", w.op, name))
+			panic(fmt.Sprintf("ad.%s: cannot update the scalar %s in place: pass a pointer to the parameters (e.g. &net)", w.op, w.name()))
 		}
 		pd := []float64{p.Float()}
-		w.fn(key, name, pd, []float64{g.Float()})
+		w.fn(w, pd, []float64{g.Float()})
 		p.SetFloat(pd[0])
 	case reflect.Struct:
 		if g.Kind() != reflect.Struct || g.NumField() != p.NumField() {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, g.Type(), p.Type()))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, w.name(), g.Type(), p.Type()))
 		}
 		t := p.Type()
 		for i := 0; i < p.NumField(); i++ {
 			if !t.Field(i).IsExported() {
 				continue
 			}
-			w.walk(p.Field(i), g.Field(i), key+"/"+strconv.Itoa(i), name+"."+t.Field(i).Name)
+			w.down(p.Field(i), g.Field(i), optStep{i: i, field: t.Field(i).Name})
 		}
 	case reflect.Slice, reflect.Array:
 		if g.Kind() != reflect.Slice && g.Kind() != reflect.Array {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, g.Type(), p.Type()))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, w.name(), g.Type(), p.Type()))
 		}
 		n := min(p.Len(), g.Len())
 		for i := 0; i < n; i++ {
-			w.walk(p.Index(i), g.Index(i), key+"/"+strconv.Itoa(i), fmt.Sprintf("%s[%d]", name, i))
+			w.down(p.Index(i), g.Index(i), optStep{i: i})
 		}
 	case reflect.Map:
 		if g.Kind() != reflect.Map {
-			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, name, g.Type(), p.Type()))
+			panic(fmt.Sprintf("ad.%s: gradient of %s is %s but the parameter is %s", w.op, w.name(), g.Type(), p.Type()))
 		}
 		if p.Type().Key().Kind() != reflect.String {
 			return
@@ -334,7 +389,7 @@ func (w *optWalker) walk(p, g reflect.Value, key, name string) {
 			// Map entries are not addressable: update a copy and store it.
 			e := reflect.New(p.Type().Elem()).Elem()
 			e.Set(p.MapIndex(k))
-			w.walk(e, ge, key+"/{"+k.String()+"}", fmt.Sprintf("%s[%q]", name, k.String()))
+			w.down(e, ge, optStep{key: k.String(), isKey: true})
 			p.SetMapIndex(k, e)
 		}
 	}

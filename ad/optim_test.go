@@ -302,3 +302,65 @@ func TestMinimizeInterrupt(t *testing.T) {
 		t.Fatalf("Minimize ran %d steps after cancellation", steps)
 	}
 }
+
+func TestOptimizerPaths(t *testing.T) {
+	// Optimizers keep state per parameter block, found by its position,
+	// and name a block by its path in messages; both are built only when
+	// needed, so a plain SGD step builds neither.
+	type P struct {
+		Layers []*mat.VecDense
+		Named  map[string]*mat.VecDense
+		S      float64
+	}
+	vec := func(xs ...float64) *mat.VecDense { return mat.NewVecDense(len(xs), xs) }
+	newP := func() *P {
+		return &P{Layers: []*mat.VecDense{vec(1, 2), vec(3)}, Named: map[string]*mat.VecDense{"a": vec(4), "b": vec(5, 6)}, S: 7}
+	}
+	g := P{Layers: []*mat.VecDense{vec(1, 1), vec(2)}, Named: map[string]*mat.VecDense{"a": vec(3), "b": vec(4, 5)}, S: 6}
+	// Momentum 0.5, learning rate 0.1, two steps with the same gradient:
+	// v1 = g, v2 = 1.5 g, so p2 = p0 − 0.1·2.5·g, block by block.
+	p := newP()
+	o := &SGD{LR: 0.1, Momentum: 0.5}
+	o.Step(p, g)
+	o.Step(p, g)
+	want := newP()
+	for i, l := range want.Layers {
+		l.AddScaledVec(l, -0.25, g.Layers[i])
+	}
+	for k, v := range want.Named {
+		v.AddScaledVec(v, -0.25, g.Named[k])
+	}
+	want.S -= 0.25 * g.S
+	for i := range p.Layers {
+		if !mat.EqualApprox(p.Layers[i], want.Layers[i], 1e-12) {
+			t.Errorf("Layers[%d] = %v, want %v", i, mat.Formatted(p.Layers[i].T()), mat.Formatted(want.Layers[i].T()))
+		}
+	}
+	for k := range p.Named {
+		if !mat.EqualApprox(p.Named[k], want.Named[k], 1e-12) {
+			t.Errorf("Named[%q] = %v, want %v", k, mat.Formatted(p.Named[k].T()), mat.Formatted(want.Named[k].T()))
+		}
+	}
+	if math.Abs(p.S-want.S) > 1e-12 {
+		t.Errorf("S = %v, want %v", p.S, want.S)
+	}
+	// A block whose size changed is named by its path.
+	p.Named["b"] = vec(1, 2, 3)
+	g.Named["b"] = vec(1, 2, 3)
+	extMustPanic(t, func() { o.Step(p, g) }, `parameter params.Named["b"] changed size from 2 to 3`)
+	p, g.Named["b"] = newP(), vec(4, 5)
+	p.Layers[1] = vec(1, 2)
+	extMustPanic(t, func() { o.Step(p, g) }, "gradient of params.Layers[1] is vector(1) but the parameter is vector(2)")
+	// A plain SGD step of a struct of a slice allocates nothing per block:
+	// 3 in all (the walker, the step's callback and the boxed gradient
+	// struct), where building every block's key and name made 13.
+	type Q struct{ Layers []*mat.VecDense }
+	q := &Q{Layers: []*mat.VecDense{vec(1, 2), vec(3), vec(4, 5, 6)}}
+	gq := Q{Layers: []*mat.VecDense{vec(1, 1), vec(2), vec(1, 2, 3)}}
+	sgd := NewSGD(0.01)
+	a := testing.AllocsPerRun(50, func() { sgd.Step(q, gq) })
+	t.Logf("plain SGD step of three blocks: %v allocations", a)
+	if a > 3 {
+		t.Errorf("a plain SGD step of three blocks makes %v allocations, want 3", a)
+	}
+}

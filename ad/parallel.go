@@ -128,7 +128,7 @@ func parScalarLoss(y any) float64 {
 // parAddInto adds the gradient held by the pointer src into the one held
 // by the pointer dst, in place, component by component.
 func parAddInto(dst, src reflect.Value) {
-	optWalkParams("ParallelGrad", dst.Interface(), src.Interface(), func(_, _ string, p, g []float64) {
+	optWalkParams("ParallelGrad", dst.Interface(), src.Interface(), func(_ *optWalker, p, g []float64) {
 		for i, gi := range g {
 			p[i] += gi
 		}
