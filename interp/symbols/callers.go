@@ -31,28 +31,28 @@ func argOf[A any](v reflect.Value) (a A, ok bool) {
 	}
 	switch p := any(&a).(type) {
 	case *string:
-		if v.Type() == stringType {
-			*p = v.String()
-			return a, true
-		}
+		ok = setExact(p, v, stringType, v.String)
 	case *float64:
-		if v.Type() == float64Type {
-			*p = v.Float()
-			return a, true
-		}
+		ok = setExact(p, v, float64Type, v.Float)
 	case *int:
-		if v.Type() == intType {
-			*p = int(v.Int())
-			return a, true
-		}
+		ok = setExact(p, v, intType, func() int { return int(v.Int()) })
 	case *bool:
-		if v.Type() == boolType {
-			*p = v.Bool()
-			return a, true
-		}
+		ok = setExact(p, v, boolType, v.Bool)
+	}
+	if ok {
+		return a, true
 	}
 	a, ok = v.Interface().(A)
 	return a, ok
+}
+
+// setExact sets *p to get() if v's type is t, and reports whether it did.
+func setExact[T any](p *T, v reflect.Value, t reflect.Type, get func() T) bool {
+	if v.Type() != t {
+		return false
+	}
+	*p = get()
+	return true
 }
 
 var (
