@@ -2056,23 +2056,25 @@ func (t *itype) fixDummy(typ reflect.Type) reflect.Type {
 // pointer using unsafe. We thus obtain a usable recursive type definition, except
 // for string representation, as created reflect types are still unnamed.
 func (t *itype) refType(ctx *refTypeContext) reflect.Type {
-	if ctx == nil {
-		ctx = &refTypeContext{
-			defined: map[string]*itype{},
-			refs:    map[string][]*itype{},
-		}
-	}
 	if t.incomplete || t.cat == nilT {
 		var err error
 		if t, err = t.finalize(); err != nil {
 			panic(err)
 		}
 	}
-	name := t.path + "/" + t.name
-
-	if t.rtype != nil && !ctx.rebuilding {
+	// gopherprop: a type already built is returned before the context and
+	// the type's name are made (calls of interpreted functions from
+	// compiled code ask for each argument's type on every call).
+	if t.rtype != nil && (ctx == nil || !ctx.rebuilding) {
 		return t.rtype
 	}
+	if ctx == nil {
+		ctx = &refTypeContext{
+			defined: map[string]*itype{},
+			refs:    map[string][]*itype{},
+		}
+	}
+	name := t.path + "/" + t.name
 	if dt := ctx.defined[name]; dt != nil {
 		// We get here when we are a struct field, and our type name has already been
 		// seen at least once in one of our englobing structs. i.e. there's at least one
@@ -2220,13 +2222,6 @@ func (t *itype) refType(ctx *refTypeContext) reflect.Type {
 
 // TypeOf returns the reflection type of dynamic interpreter type t.
 func (t *itype) TypeOf() reflect.Type {
-	// gopherprop: the type of a complete type is built once; refType(nil)
-	// would return it too, after allocating a context and the type's name
-	// (calls of interpreted functions from compiled code ask for each
-	// argument's type on every call).
-	if t.rtype != nil && !t.incomplete && t.cat != nilT {
-		return t.rtype
-	}
 	return t.refType(nil)
 }
 

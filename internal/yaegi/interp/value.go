@@ -218,8 +218,6 @@ func genValueRangeArray(n *node) func(*frame) reflect.Value {
 					switch av := val.Index(i).Interface().(type) {
 					case []valueInterface:
 						v = append(v, av...)
-					case valueInterface:
-						v = append(v, av)
 					default:
 						panic(n.cfgErrorf("invalid type %v", val.Index(i).Type()))
 					}
