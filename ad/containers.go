@@ -241,7 +241,7 @@ func indexLoc(op string, x any, i int) loc {
 func Index(x *Var, i int) *Var {
 	l := indexLoc("Index", x.val, i)
 	if i >= maxIndexOps {
-		return Apply(getOp(fmt.Sprintf("Index %d", i), l), x)
+		return Apply(indexOp(l), x)
 	}
 	k := 0
 	if l.kind == locVec {
@@ -282,11 +282,14 @@ func newIndexOp(k int, l loc) *Op {
 	for i := len(ops); i <= l.index; i++ {
 		li := l
 		li.index = i
-		ops = append(ops, getOp(fmt.Sprintf("Index %d", i), li))
+		ops = append(ops, indexOp(li))
 	}
 	indexOps[k].Store(&ops)
 	return ops[l.index]
 }
+
+// indexOp makes the op of Index at l.
+func indexOp(l loc) *Op { return getOp(fmt.Sprintf("Index %d", l.index), l) }
 
 // SetIndex returns a copy of the slice (or vector) held by x with element i
 // replaced by e. It panics if i is out of range or e does not fit.

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -81,7 +80,7 @@ func (o *SGD) Step(params, grads any) {
 		}
 		mu := o.Momentum
 		key := at.key()
-		v, ok := o.velocity[key]
+		v, ok := o.velocity[string(key)]
 		if ok && len(v) != len(p) {
 			panic(fmt.Sprintf("ad.SGD.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", at.name(), len(v), len(p)))
 		}
@@ -90,7 +89,7 @@ func (o *SGD) Step(params, grads any) {
 			for i, gi := range g {
 				v[i] = gi + wd*p[i]
 			}
-			o.velocity[key] = v
+			o.velocity[string(key)] = v
 		} else {
 			for i, gi := range g {
 				v[i] = mu*v[i] + gi + wd*p[i]
@@ -150,16 +149,16 @@ func (o *Adam) Step(params, grads any) {
 	stepSize := o.LR / bc1
 	optWalkParams("Adam.Step", params, grads, func(at *optWalker, p, g []float64) {
 		key := at.key()
-		m, ok := o.m[key]
+		m, ok := o.m[string(key)]
 		if ok && len(m) != len(p) {
 			panic(fmt.Sprintf("ad.Adam.Step: parameter %s changed size from %d to %d since the previous step; call Reset or use a new optimizer", at.name(), len(m), len(p)))
 		}
 		if !ok {
 			m = make([]float64, len(p))
-			o.m[key] = m
-			o.v[key] = make([]float64, len(p))
+			o.m[string(key)] = m
+			o.v[string(key)] = make([]float64, len(p))
 		}
-		v := o.v[key]
+		v := o.v[string(key)]
 		for i, gi := range g {
 			if wd != 0 {
 				gi += wd * p[i]
@@ -229,10 +228,11 @@ func optWalkParams(op string, params, grads any, fn func(at *optWalker, p, g []f
 // An optWalker walks parameters and their gradients together; path is
 // where it is.
 type optWalker struct {
-	op   string
-	fn   func(at *optWalker, p, g []float64)
-	path []optStep
-	buf  [6]optStep // the path's storage up to six steps deep
+	op     string
+	fn     func(at *optWalker, p, g []float64)
+	path   []optStep
+	buf    [6]optStep // the path's storage up to six steps deep
+	keyBuf []byte     // key's storage
 }
 
 // An optStep is one step of a path into the parameters: a struct field
@@ -245,17 +245,20 @@ type optStep struct {
 }
 
 // key returns the position of the current block: "/" and the field or
-// element index, or "/{key}", per step.
-func (w *optWalker) key() string {
-	var b strings.Builder
+// element index, or "/{key}", per step. It is built in a buffer the walker
+// reuses, valid until the next call: look a map up with string(key), which
+// does not allocate, and convert it to keep it.
+func (w *optWalker) key() []byte {
+	b := w.keyBuf[:0]
 	for _, s := range w.path {
 		if s.isKey {
-			b.WriteString("/{" + s.key + "}")
+			b = append(append(append(b, "/{"...), s.key...), '}')
 		} else {
-			b.WriteString("/" + strconv.Itoa(s.i))
+			b = strconv.AppendInt(append(b, '/'), int64(s.i), 10)
 		}
 	}
-	return b.String()
+	w.keyBuf = b
+	return b
 }
 
 // name returns the current block's name for messages: params.Field[3]["k"].
